@@ -1,0 +1,187 @@
+//! Names and label values: the validation rules every metric and grouping key obeys, and the
+//! compact storage of one series' label values (one allocation, compared without allocating).
+
+use crate::error::{Error, Result};
+use std::sync::Arc;
+
+/// Checks a metric name against `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+pub(crate) fn validate_metric_name(name: &str) -> Result<()> {
+    let mut bytes = name.bytes();
+    let ok = match bytes.next() {
+        Some(b) if b.is_ascii_alphabetic() || b == b'_' || b == b':' => {
+            bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':')
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidMetricName(name.to_owned()))
+    }
+}
+
+/// Checks a label name against `[a-zA-Z_][a-zA-Z0-9_]*` without a leading `__`.
+pub(crate) fn validate_label_name(name: &str) -> Result<()> {
+    let mut bytes = name.bytes();
+    let ok = match bytes.next() {
+        Some(b) if b.is_ascii_alphabetic() || b == b'_' => {
+            bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_') && !name.starts_with("__")
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidLabelName(name.to_owned()))
+    }
+}
+
+/// A fast, non-cryptographic 64-bit hash (FxHash-style) over a sequence of strings. Each string
+/// is length-prefixed, so `["ab", "c"]` and `["a", "bc"]` differ. Stable across runs and builds,
+/// which matters for the hashed-label buckets and truncation suffixes users see.
+#[derive(Clone, Copy)]
+pub(crate) struct Hasher64(u64);
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl Hasher64 {
+    pub(crate) fn new() -> Self {
+        Hasher64(0xcbf2_9ce4_8422_2325)
+    }
+    #[inline]
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    #[inline]
+    pub(crate) fn str(&mut self, s: &str) {
+        let b = s.as_bytes();
+        self.word(b.len() as u64);
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes(c.try_into().unwrap()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(buf));
+        }
+    }
+    #[inline]
+    pub(crate) fn finish(self) -> u64 {
+        // A final avalanche so low bits (used for buckets) depend on every input bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
+    }
+}
+
+/// Hash of a list of label values, as used for series lookup.
+#[inline]
+pub(crate) fn hash_values<S: AsRef<str>>(values: &[S]) -> u64 {
+    let mut h = Hasher64::new();
+    for v in values {
+        h.str(v.as_ref());
+    }
+    h.finish()
+}
+
+/// The label values of one series, in the order of the family's label names, in a single
+/// allocation: `n` little-endian `u32` end offsets followed by the UTF-8 bytes.
+#[derive(Clone)]
+pub(crate) struct LabelValues(Arc<[u8]>);
+
+impl LabelValues {
+    pub(crate) fn new<S: AsRef<str>>(values: &[S]) -> Self {
+        let n = values.len();
+        let total: usize = values.iter().map(|v| v.as_ref().len()).sum();
+        let mut buf = Vec::with_capacity(4 * n + total);
+        let mut end = 0u32;
+        for v in values {
+            end += v.as_ref().len() as u32;
+            buf.extend_from_slice(&end.to_le_bytes());
+        }
+        for v in values {
+            buf.extend_from_slice(v.as_ref().as_bytes());
+        }
+        LabelValues(buf.into())
+    }
+
+    #[inline]
+    fn end(&self, i: usize) -> usize {
+        let b = &self.0[4 * i..4 * i + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+    }
+
+    /// Value `i` of a series with `n` labels.
+    #[inline]
+    pub(crate) fn get(&self, n: usize, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.end(i - 1) };
+        let bytes = &self.0[4 * n + start..4 * n + self.end(i)];
+        // SAFETY: the bytes were copied from `&str` values in `new` and the offsets delimit
+        // exactly those values, so every slice is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// Whether these values equal `values` (same count), without allocating.
+    #[inline]
+    pub(crate) fn matches<S: AsRef<str>>(&self, values: &[S]) -> bool {
+        let n = values.len();
+        if self.0.len() < 4 * n {
+            return false;
+        }
+        values
+            .iter()
+            .enumerate()
+            .all(|(i, v)| self.get(n, i) == v.as_ref())
+    }
+
+    pub(crate) fn iter(&self, n: usize) -> impl Iterator<Item = &str> + '_ {
+        (0..n).map(move |i| self.get(n, i))
+    }
+
+    /// Heap bytes held by these values (for memory accounting in tests).
+    #[cfg(test)]
+    pub(crate) fn heap_len(&self) -> usize {
+        self.0.len() + 16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_follow_the_prometheus_grammar() {
+        for ok in ["a", "_a", ":a", "a_b:c9", "A"] {
+            assert!(validate_metric_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "9a", "a-b", "a b", "ä", "a\u{0}"] {
+            let err = validate_metric_name(bad).unwrap_err();
+            assert_eq!(err, Error::InvalidMetricName(bad.into()));
+        }
+    }
+
+    #[test]
+    fn label_names_reject_colons_and_double_underscore() {
+        for ok in ["a", "_a", "a9_", "_"] {
+            assert!(validate_label_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a:b", "__a", "__", "9a", "a-b"] {
+            assert!(validate_label_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn label_values_round_trip_and_match_without_confusing_boundaries() {
+        let v = LabelValues::new(&["ab", "", "c\u{e9}\n\"x"]);
+        assert_eq!(v.iter(3).collect::<Vec<_>>(), vec!["ab", "", "c\u{e9}\n\"x"]);
+        assert!(v.matches(&["ab", "", "c\u{e9}\n\"x"]));
+        assert!(!v.matches(&["a", "b", "c\u{e9}\n\"x"]));
+        assert_ne!(hash_values(&["ab", "c"]), hash_values(&["a", "bc"]));
+        let empty = LabelValues::new::<&str>(&[]);
+        assert!(empty.matches::<&str>(&[]));
+    }
+}

@@ -1,0 +1,41 @@
+//! pushmetrics records counters, gauges, histograms and summaries in memory and pushes them
+//! from a background thread to a Prometheus Pushgateway.
+//!
+//! ```
+//! use pushmetrics::Registry;
+//!
+//! let reg = Registry::new();
+//! let rows = reg.counter("rows_processed_total", "Rows processed").build().unwrap();
+//! let errors = reg
+//!     .counter("errors_total", "Errors by kind")
+//!     .labels(&["kind"])
+//!     .build_vec()
+//!     .unwrap();
+//! rows.inc_by(1000.0).unwrap();
+//! errors.inc(&["timeout"]).unwrap();
+//! assert!(reg.encode_text().contains("rows_processed_total 1000"));
+//! ```
+#![warn(missing_docs)]
+
+pub mod cardinality;
+pub mod encode;
+mod error;
+mod labels;
+pub mod metric;
+mod registry;
+pub mod sampling;
+mod snapshot;
+
+pub use cardinality::{GuardCounts, OVERFLOW_VALUE};
+pub use encode::Format;
+pub use error::{Error, Result};
+pub use metric::counter::{Counter, CounterVec};
+pub use metric::gauge::{Gauge, GaugeVec};
+pub use metric::histogram::{
+    exponential_buckets, linear_buckets, Histogram, HistogramTimer, HistogramVec, DEFAULT_BUCKETS,
+};
+pub use metric::summary::{Summary, SummaryTimer, SummaryVec, DEFAULT_QUANTILES};
+pub use metric::MetricType;
+pub use registry::{MetricBuilder, Registry, RegistryBuilder};
+pub use sampling::Sampling;
+pub use snapshot::{FamilySnapshot, SeriesRef, Snapshot, Value};

@@ -1,0 +1,206 @@
+//! The atomic cells behind every series. A counter cell is a single atomic until two threads
+//! collide on it, then it grows per-thread stripes (as Java's LongAdder does), so a hot
+//! series shared by many threads does not collapse into cache-line ping-pong.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering::*};
+
+/// Stripes per contended cell: enough for the cores a process usually has, padded to a cache
+/// line each so neighbours never share one.
+fn stripe_count() -> usize {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.load(Relaxed);
+    if n != 0 {
+        return n;
+    }
+    let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
+    let n = (cores * 2).next_power_of_two().clamp(2, 64);
+    N.store(n, Relaxed);
+    n
+}
+
+thread_local! {
+    static THREAD_INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// A small per-thread number, handed out round-robin, so that threads pick distinct stripes.
+#[inline]
+pub(crate) fn thread_index() -> usize {
+    THREAD_INDEX.with(|c| {
+        let v = c.get();
+        if v != usize::MAX {
+            return v;
+        }
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let v = NEXT.fetch_add(1, Relaxed);
+        c.set(v);
+        v
+    })
+}
+
+#[repr(align(128))]
+#[derive(Default)]
+pub(crate) struct Padded(pub(crate) AtomicU64);
+
+#[inline]
+pub(crate) fn add_f64(cell: &AtomicU64, v: f64) {
+    let mut cur = cell.load(Relaxed);
+    loop {
+        let new = (f64::from_bits(cur) + v).to_bits();
+        match cell.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
+            Ok(_) => return,
+            Err(x) => cur = x,
+        }
+    }
+}
+
+/// A float sum that many threads add to.
+pub(crate) struct Adder {
+    base: AtomicU64,
+    stripes: AtomicPtr<Padded>,
+}
+
+impl Default for Adder {
+    fn default() -> Self {
+        Adder {
+            base: AtomicU64::new(0f64.to_bits()),
+            stripes: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+}
+
+impl Adder {
+    #[inline]
+    pub(crate) fn add(&self, v: f64) {
+        let stripes = self.stripes.load(Acquire);
+        if stripes.is_null() {
+            let cur = self.base.load(Relaxed);
+            let new = (f64::from_bits(cur) + v).to_bits();
+            if self
+                .base
+                .compare_exchange(cur, new, Relaxed, Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+            self.add_contended(v);
+        } else {
+            self.add_striped(stripes, v);
+        }
+    }
+
+    #[cold]
+    fn add_contended(&self, v: f64) {
+        let n = stripe_count();
+        let fresh: Box<[Padded]> = (0..n).map(|_| Padded::default()).collect();
+        let fresh = Box::into_raw(fresh) as *mut Padded;
+        let stripes = match self
+            .stripes
+            .compare_exchange(std::ptr::null_mut(), fresh, AcqRel, Acquire)
+        {
+            Ok(_) => fresh,
+            Err(existing) => {
+                // SAFETY: `fresh` came from Box::into_raw of an n-element slice just above and
+                // was never published.
+                drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(fresh, n)) });
+                existing
+            }
+        };
+        self.add_striped(stripes, v);
+    }
+
+    #[inline]
+    fn add_striped(&self, stripes: *mut Padded, v: f64) {
+        let n = stripe_count();
+        // SAFETY: a published stripes pointer always points to `stripe_count()` elements and
+        // lives until the Adder is dropped.
+        let cell = unsafe { &(*stripes.add(thread_index() & (n - 1))).0 };
+        add_f64(cell, v);
+    }
+
+    pub(crate) fn get(&self) -> f64 {
+        let mut sum = f64::from_bits(self.base.load(Relaxed));
+        let stripes = self.stripes.load(Acquire);
+        if !stripes.is_null() {
+            for i in 0..stripe_count() {
+                // SAFETY: see add_striped.
+                sum += f64::from_bits(unsafe { (*stripes.add(i)).0.load(Relaxed) });
+            }
+        }
+        sum
+    }
+}
+
+impl Drop for Adder {
+    fn drop(&mut self) {
+        let p = *self.stripes.get_mut();
+        if !p.is_null() {
+            // SAFETY: allocated in add_contended as a boxed slice of stripe_count() elements.
+            drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, stripe_count())) });
+        }
+    }
+}
+
+/// A counter of events spread over per-thread stripes from the start; used where a family's
+/// bookkeeping (sampling seen/kept) would otherwise make every thread hit one cache line.
+pub(crate) struct Striped(Box<[Padded]>);
+
+impl Default for Striped {
+    fn default() -> Self {
+        Striped((0..stripe_count()).map(|_| Padded::default()).collect())
+    }
+}
+
+impl Striped {
+    #[inline]
+    pub(crate) fn add(&self, v: u64) {
+        let n = self.0.len();
+        self.0[thread_index() & (n - 1)].0.fetch_add(v, Relaxed);
+    }
+    #[inline]
+    pub(crate) fn local(&self) -> &AtomicU64 {
+        let n = self.0.len();
+        &self.0[thread_index() & (n - 1)].0
+    }
+    pub(crate) fn get(&self) -> u64 {
+        self.0.iter().map(|p| p.0.load(Relaxed)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn adder_loses_no_increments_under_contention() {
+        let a = Arc::new(Adder::default());
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let a = a.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..100_000 {
+                        a.add(1.0);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(a.get(), 800_000.0);
+    }
+
+    #[test]
+    fn striped_counter_sums_every_stripe() {
+        let s = Arc::new(Striped::default());
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let s = s.clone();
+                std::thread::spawn(move || (0..1000).for_each(|_| s.add(2)))
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(s.get(), 8000);
+    }
+}

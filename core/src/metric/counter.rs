@@ -1,0 +1,146 @@
+//! Counters: a value that only goes up. `Counter` is a handle to one series (an unlabelled
+//! metric, or one label set of a `CounterVec`); every update is one atomic operation.
+
+use super::cell::Adder;
+use super::{gate, Family, Kind, MetricType, Series};
+use crate::error::{Error, Result};
+use crate::snapshot::Value;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+/// Marks a [`crate::MetricBuilder`] that builds counters.
+#[derive(Debug)]
+pub struct CounterKind;
+
+impl Kind for CounterKind {
+    type Cell = Adder;
+    type Config = ();
+    fn config(_: &super::TypeOptions) -> Result<()> {
+        Ok(())
+    }
+    const TYPE: MetricType = MetricType::Counter;
+    fn new_cell(_: &()) -> Adder {
+        Adder::default()
+    }
+    fn read(cell: &Adder, _: &()) -> Value {
+        Value::Counter(cell.get())
+    }
+}
+
+fn check(family: &Family<CounterKind>, v: f64) -> Result<()> {
+    if v >= 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::InvalidValue {
+            metric: family.name().to_owned(),
+            value: v,
+            reason: "a counter increment must be a finite number >= 0",
+        })
+    }
+}
+
+#[inline]
+fn add(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
+    if let Some(w) = gate(family) {
+        series.cell.add(if w == 1.0 { v } else { v * w });
+        series.touched.store(true, Relaxed);
+    }
+}
+
+/// One counter series.
+///
+/// ```
+/// let reg = pushmetrics::Registry::new();
+/// let jobs = reg.counter("jobs_done_total", "Jobs finished").build().unwrap();
+/// jobs.inc();
+/// jobs.inc_by(2.0).unwrap();
+/// assert_eq!(jobs.get(), 3.0);
+/// assert!(jobs.inc_by(-1.0).is_err());
+/// ```
+#[derive(Clone)]
+pub struct Counter {
+    series: Arc<Series<CounterKind>>,
+    family: Arc<Family<CounterKind>>,
+}
+
+impl Counter {
+    pub(crate) fn new(family: Arc<Family<CounterKind>>, series: Arc<Series<CounterKind>>) -> Self {
+        Counter { series, family }
+    }
+
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        add(&self.family, &self.series, 1.0)
+    }
+
+    /// Adds `v`, which must be finite and not negative.
+    #[inline]
+    pub fn inc_by(&self, v: f64) -> Result<()> {
+        check(&self.family, v)?;
+        add(&self.family, &self.series, v);
+        Ok(())
+    }
+
+    /// The current value (the estimate, when the metric samples).
+    pub fn get(&self) -> f64 {
+        self.series.cell.get()
+    }
+}
+
+/// A counter with labels: one series per label set.
+///
+/// ```
+/// let reg = pushmetrics::Registry::new();
+/// let req = reg.counter("requests_total", "Requests").labels(&["method", "code"]).build_vec().unwrap();
+/// req.inc(&["GET", "200"]).unwrap();             // one-shot: look up, add
+/// let held = req.with(&["GET", "500"]).unwrap(); // resolve once, then one atomic per call
+/// held.inc();
+/// assert_eq!(req.with_labels(&[("code", "200"), ("method", "GET")]).unwrap().get(), 1.0);
+/// ```
+#[derive(Clone)]
+pub struct CounterVec {
+    family: Arc<Family<CounterKind>>,
+}
+
+impl CounterVec {
+    pub(crate) fn new(family: Arc<Family<CounterKind>>) -> Self {
+        CounterVec { family }
+    }
+
+    /// The series for `values`, given in the order of the label names.
+    pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Counter> {
+        let series = self.family.resolve(values)?;
+        Ok(Counter::new(self.family.clone(), series))
+    }
+
+    /// The series for label `(name, value)` pairs in any order.
+    pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Counter> {
+        let series = self.family.resolve_pairs(pairs)?;
+        Ok(Counter::new(self.family.clone(), series))
+    }
+
+    /// Adds one to the series for `values` without keeping a handle.
+    #[inline]
+    pub fn inc<S: AsRef<str>>(&self, values: &[S]) -> Result<()> {
+        self.inc_by(values, 1.0)
+    }
+
+    /// Adds `v` to the series for `values` without keeping a handle.
+    #[inline]
+    pub fn inc_by<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
+        check(&self.family, v)?;
+        let Some(w) = gate(&self.family) else {
+            return self.family.with_series(values, |_| ());
+        };
+        self.family.with_series(values, |s| {
+            s.cell.add(if w == 1.0 { v } else { v * w });
+            s.touched.store(true, Relaxed);
+        })
+    }
+
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.family.name()
+    }
+}

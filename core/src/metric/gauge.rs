@@ -1,0 +1,142 @@
+//! Gauges: a value that goes up and down. Set is a store; add is a compare-and-swap loop.
+
+use super::cell::add_f64;
+use super::{Family, Kind, MetricType, Series};
+use crate::error::Result;
+use crate::snapshot::Value;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+/// Marks a [`crate::MetricBuilder`] that builds gauges.
+#[derive(Debug)]
+pub struct GaugeKind;
+
+impl Kind for GaugeKind {
+    type Cell = AtomicU64;
+    type Config = ();
+    fn config(_: &super::TypeOptions) -> Result<()> {
+        Ok(())
+    }
+    const TYPE: MetricType = MetricType::Gauge;
+    fn new_cell(_: &()) -> AtomicU64 {
+        AtomicU64::new(0f64.to_bits())
+    }
+    fn read(cell: &AtomicU64, _: &()) -> Value {
+        Value::Gauge(f64::from_bits(cell.load(Relaxed)))
+    }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// One gauge series.
+///
+/// ```
+/// let reg = pushmetrics::Registry::new();
+/// let g = reg.gauge("queue_depth", "Items waiting").build().unwrap();
+/// g.set(10.0);
+/// g.dec();
+/// g.add(0.5);
+/// assert_eq!(g.get(), 9.5);
+/// ```
+#[derive(Clone)]
+pub struct Gauge {
+    series: Arc<Series<GaugeKind>>,
+    _family: Arc<Family<GaugeKind>>,
+}
+
+impl Gauge {
+    pub(crate) fn new(family: Arc<Family<GaugeKind>>, series: Arc<Series<GaugeKind>>) -> Self {
+        Gauge {
+            series,
+            _family: family,
+        }
+    }
+
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, v: f64) {
+        self.series.cell.store(v.to_bits(), Relaxed);
+        self.series.touched.store(true, Relaxed);
+    }
+    /// Adds `v` (which may be negative).
+    #[inline]
+    pub fn add(&self, v: f64) {
+        add_f64(&self.series.cell, v);
+        self.series.touched.store(true, Relaxed);
+    }
+    /// Subtracts `v`.
+    #[inline]
+    pub fn sub(&self, v: f64) {
+        self.add(-v)
+    }
+    /// Adds one.
+    #[inline]
+    pub fn inc(&self) {
+        self.add(1.0)
+    }
+    /// Subtracts one.
+    #[inline]
+    pub fn dec(&self) {
+        self.add(-1.0)
+    }
+    /// Sets the value to the current Unix time in seconds.
+    pub fn set_to_current_time(&self) {
+        self.set(unix_now())
+    }
+    /// The current value.
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.series.cell.load(Relaxed))
+    }
+}
+
+/// A gauge with labels: one series per label set.
+///
+/// ```
+/// let reg = pushmetrics::Registry::new();
+/// let temp = reg.gauge("temperature_celsius", "Temperature").labels(&["room"]).build_vec().unwrap();
+/// temp.set(&["kitchen"], 21.5).unwrap();
+/// assert_eq!(temp.with(&["kitchen"]).unwrap().get(), 21.5);
+/// ```
+#[derive(Clone)]
+pub struct GaugeVec {
+    family: Arc<Family<GaugeKind>>,
+}
+
+impl GaugeVec {
+    pub(crate) fn new(family: Arc<Family<GaugeKind>>) -> Self {
+        GaugeVec { family }
+    }
+    /// The series for `values`, given in the order of the label names.
+    pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Gauge> {
+        Ok(Gauge::new(self.family.clone(), self.family.resolve(values)?))
+    }
+    /// The series for label `(name, value)` pairs in any order.
+    pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Gauge> {
+        Ok(Gauge::new(
+            self.family.clone(),
+            self.family.resolve_pairs(pairs)?,
+        ))
+    }
+    /// Sets the series for `values` without keeping a handle.
+    pub fn set<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
+        self.family.with_series(values, |s| {
+            s.cell.store(v.to_bits(), Relaxed);
+            s.touched.store(true, Relaxed);
+        })
+    }
+    /// Adds `v` to the series for `values` without keeping a handle.
+    pub fn add<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
+        self.family.with_series(values, |s| {
+            add_f64(&s.cell, v);
+            s.touched.store(true, Relaxed);
+        })
+    }
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.family.name()
+    }
+}

@@ -1,0 +1,268 @@
+//! Histograms: observations counted in buckets with a running sum. An observation is one
+//! bucket increment plus one sum update; the count is the sum of the buckets, read at
+//! snapshot time, so `_count` and the `+Inf` bucket always agree.
+
+use super::cell::add_f64;
+use super::{gate, Family, Kind, MetricType, Series};
+use crate::error::{Error, Result};
+use crate::sampling::round_weight;
+use crate::snapshot::Value;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The default buckets of the Prometheus client libraries, in seconds.
+pub const DEFAULT_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// `count` buckets starting at `start`, each `width` apart.
+///
+/// ```
+/// assert_eq!(pushmetrics::linear_buckets(1.0, 2.0, 3).unwrap(), vec![1.0, 3.0, 5.0]);
+/// ```
+pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>> {
+    if count == 0 || !(width > 0.0) || !start.is_finite() || !width.is_finite() {
+        return Err(Error::InvalidConfig(format!(
+            "linear_buckets(start={start}, width={width}, count={count}): need count >= 1 and a finite width > 0"
+        )));
+    }
+    Ok((0..count).map(|i| start + width * i as f64).collect())
+}
+
+/// `count` buckets starting at `start`, each `factor` times the previous.
+///
+/// ```
+/// assert_eq!(pushmetrics::exponential_buckets(1.0, 10.0, 3).unwrap(), vec![1.0, 10.0, 100.0]);
+/// ```
+pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>> {
+    if count == 0 || !(start > 0.0) || !(factor > 1.0) || !start.is_finite() || !factor.is_finite()
+    {
+        return Err(Error::InvalidConfig(format!(
+            "exponential_buckets(start={start}, factor={factor}, count={count}): need count >= 1, start > 0 and factor > 1"
+        )));
+    }
+    Ok((0..count).map(|i| start * factor.powi(i as i32)).collect())
+}
+
+/// Checks bucket bounds and drops a trailing `+Inf` (it is always implied).
+pub(crate) fn validate_buckets(mut b: Vec<f64>) -> Result<Arc<[f64]>> {
+    if b.last() == Some(&f64::INFINITY) {
+        b.pop();
+    }
+    if b.iter().any(|x| x.is_nan() || x.is_infinite()) {
+        return Err(Error::InvalidConfig(format!(
+            "histogram buckets {b:?} must be finite numbers"
+        )));
+    }
+    if let Some(w) = b.windows(2).find(|w| w[0] >= w[1]) {
+        return Err(Error::InvalidConfig(format!(
+            "histogram buckets must be strictly increasing, but {} is followed by {}",
+            w[0], w[1]
+        )));
+    }
+    Ok(b.into())
+}
+
+/// Marks a [`crate::MetricBuilder`] that builds histograms.
+#[derive(Debug)]
+pub struct HistogramKind;
+
+pub(crate) struct HistogramCell {
+    /// Per-bucket (not cumulative) counts; the last one is the `+Inf` bucket.
+    counts: Box<[AtomicU64]>,
+    sum: AtomicU64,
+}
+
+impl Kind for HistogramKind {
+    type Cell = HistogramCell;
+    type Config = Arc<[f64]>;
+    const TYPE: MetricType = MetricType::Histogram;
+    const RESERVED: &'static str = "le";
+    fn config(o: &super::TypeOptions) -> Result<Arc<[f64]>> {
+        validate_buckets(o.buckets.clone().unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()))
+    }
+    fn new_cell(bounds: &Arc<[f64]>) -> HistogramCell {
+        HistogramCell {
+            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
+            sum: AtomicU64::new(0f64.to_bits()),
+        }
+    }
+    fn read(cell: &HistogramCell, bounds: &Arc<[f64]>) -> Value {
+        let mut acc = 0u64;
+        let cumulative: Vec<u64> = cell
+            .counts
+            .iter()
+            .map(|c| {
+                acc += c.load(Relaxed);
+                acc
+            })
+            .collect();
+        Value::Histogram {
+            bounds: bounds.clone(),
+            count: acc,
+            cumulative,
+            sum: f64::from_bits(cell.sum.load(Relaxed)),
+        }
+    }
+}
+
+fn check(family: &Family<HistogramKind>, v: f64) -> Result<()> {
+    if v.is_nan() {
+        return Err(Error::InvalidValue {
+            metric: family.name().to_owned(),
+            value: v,
+            reason: "an observation must not be NaN",
+        });
+    }
+    Ok(())
+}
+
+#[inline]
+fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
+    let Some(w) = gate(family) else { return };
+    let bounds = &family.cfg;
+    let i = if bounds.len() <= 16 {
+        bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len())
+    } else {
+        bounds.partition_point(|b| *b < v)
+    };
+    if w == 1.0 {
+        s.cell.counts[i].fetch_add(1, Relaxed);
+        add_f64(&s.cell.sum, v);
+    } else {
+        s.cell.counts[i].fetch_add(round_weight(w), Relaxed);
+        add_f64(&s.cell.sum, v * w);
+    }
+    s.touched.store(true, Relaxed);
+}
+
+/// One histogram series.
+///
+/// ```
+/// let reg = pushmetrics::Registry::new();
+/// let h = reg.histogram("job_seconds", "Job duration").buckets(vec![0.1, 1.0, 10.0]).build().unwrap();
+/// h.observe(0.5).unwrap();
+/// { let _t = h.start_timer(); /* timed work */ }
+/// assert_eq!(h.count(), 2);
+/// ```
+#[derive(Clone)]
+pub struct Histogram {
+    series: Arc<Series<HistogramKind>>,
+    family: Arc<Family<HistogramKind>>,
+}
+
+impl Histogram {
+    pub(crate) fn new(
+        family: Arc<Family<HistogramKind>>,
+        series: Arc<Series<HistogramKind>>,
+    ) -> Self {
+        Histogram { series, family }
+    }
+    /// Records one observation; NaN is rejected.
+    #[inline]
+    pub fn observe(&self, v: f64) -> Result<()> {
+        check(&self.family, v)?;
+        observe(&self.family, &self.series, v);
+        Ok(())
+    }
+    /// A guard that observes the seconds elapsed until it is dropped (or `observe_duration`).
+    pub fn start_timer(&self) -> HistogramTimer<'_> {
+        HistogramTimer {
+            h: self,
+            start: Instant::now(),
+            done: false,
+        }
+    }
+    /// Number of observations so far.
+    pub fn count(&self) -> u64 {
+        self.series.cell.counts.iter().map(|c| c.load(Relaxed)).sum()
+    }
+    /// Sum of observations so far.
+    pub fn sum(&self) -> f64 {
+        f64::from_bits(self.series.cell.sum.load(Relaxed))
+    }
+}
+
+/// Observes elapsed seconds into a histogram when dropped.
+pub struct HistogramTimer<'a> {
+    h: &'a Histogram,
+    start: Instant,
+    done: bool,
+}
+
+impl HistogramTimer<'_> {
+    /// Observes now and returns the seconds observed.
+    pub fn observe_duration(mut self) -> f64 {
+        self.finish()
+    }
+    fn finish(&mut self) -> f64 {
+        let secs = self.start.elapsed().as_secs_f64();
+        if !self.done {
+            self.done = true;
+            observe(&self.h.family, &self.h.series, secs);
+        }
+        secs
+    }
+}
+
+impl Drop for HistogramTimer<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// A histogram with labels: one series per label set.
+#[derive(Clone)]
+pub struct HistogramVec {
+    family: Arc<Family<HistogramKind>>,
+}
+
+impl HistogramVec {
+    pub(crate) fn new(family: Arc<Family<HistogramKind>>) -> Self {
+        HistogramVec { family }
+    }
+    /// The series for `values`, given in the order of the label names.
+    pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Histogram> {
+        Ok(Histogram::new(
+            self.family.clone(),
+            self.family.resolve(values)?,
+        ))
+    }
+    /// The series for label `(name, value)` pairs in any order.
+    pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Histogram> {
+        Ok(Histogram::new(
+            self.family.clone(),
+            self.family.resolve_pairs(pairs)?,
+        ))
+    }
+    /// Observes `v` into the series for `values` without keeping a handle.
+    pub fn observe<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
+        check(&self.family, v)?;
+        self.family
+            .with_series(values, |s| observe(&self.family, s, v))
+    }
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.family.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_must_increase_and_trailing_inf_is_implied() {
+        assert!(validate_buckets(vec![1.0, 1.0]).is_err());
+        assert!(validate_buckets(vec![2.0, 1.0])
+            .unwrap_err()
+            .to_string()
+            .contains("2 is followed by 1"));
+        assert!(validate_buckets(vec![f64::NAN]).is_err());
+        assert_eq!(&*validate_buckets(vec![1.0, f64::INFINITY]).unwrap(), &[1.0]);
+        assert!(linear_buckets(0.0, 0.0, 3).is_err());
+        assert!(exponential_buckets(0.0, 2.0, 3).is_err());
+        assert!(exponential_buckets(1.0, 1.0, 3).is_err());
+    }
+}

@@ -1,0 +1,418 @@
+//! Metric families and their series: the generic machinery every metric type shares (series
+//! lookup, the cardinality guard's hook, TTL bookkeeping, snapshotting). The per-type files
+//! hold the cells and the public handles.
+
+pub(crate) mod cell;
+mod sketch;
+pub mod counter;
+pub mod gauge;
+pub mod histogram;
+pub mod summary;
+
+use crate::cardinality::{Guard, GuardStats, OVERFLOW_VALUE};
+use crate::error::{Error, Result};
+use crate::labels::{hash_values, LabelValues};
+use crate::registry::Shared;
+use crate::sampling::Sampler;
+use crate::snapshot::{FamilySnapshot, SeriesSnapshot, Value};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// The four metric types of the Prometheus data model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetricType {
+    /// A monotonically increasing count.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// Observations counted in cumulative buckets, with their sum and count.
+    Histogram,
+    /// Observations summarised as quantiles over a sliding window, with their sum and count.
+    Summary,
+}
+
+impl MetricType {
+    /// The name used in `# TYPE` lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+            MetricType::Summary => "summary",
+        }
+    }
+}
+
+/// What a family is: everything that identifies it when it is registered a second time.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Desc {
+    pub(crate) name: String,
+    pub(crate) help: String,
+    pub(crate) kind: MetricType,
+    /// Label names as declared by the application, in order.
+    pub(crate) declared: Vec<String>,
+    /// Label names that series carry (the declared ones minus dropped labels).
+    pub(crate) exposed: Vec<String>,
+    pub(crate) const_labels: Vec<(String, String)>,
+}
+
+/// Type-specific options collected by a metric builder.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TypeOptions {
+    pub(crate) buckets: Option<Vec<f64>>,
+    pub(crate) quantiles: Option<Vec<f64>>,
+    pub(crate) max_age: Option<std::time::Duration>,
+    pub(crate) age_buckets: Option<u32>,
+}
+
+/// One metric type's cell and configuration.
+pub(crate) trait Kind: Send + Sync + Sized + 'static {
+    type Cell: Send + Sync;
+    type Config: Clone + PartialEq + std::fmt::Debug + Send + Sync;
+    const TYPE: MetricType;
+    /// Label names this type reserves (`le`, `quantile`).
+    const RESERVED: &'static str = "";
+    fn config(opts: &TypeOptions) -> Result<Self::Config>;
+    fn new_cell(cfg: &Self::Config) -> Self::Cell;
+    fn read(cell: &Self::Cell, cfg: &Self::Config) -> Value;
+}
+
+/// One series: a cell plus its label values and the bookkeeping of idleness for the TTL.
+pub(crate) struct Series<K: Kind> {
+    pub(crate) cell: K::Cell,
+    /// Set by every update, cleared by each snapshot: "updated since the last snapshot".
+    pub(crate) touched: AtomicBool,
+    /// Seconds since the registry's epoch at which the series was last seen touched.
+    idle_since: AtomicU32,
+    labels: LabelValues,
+}
+
+#[derive(Default)]
+struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Series by the hash of their label values. A second series with the same 64-bit hash is
+/// rare enough to live in a side list that only misses on the primary map search.
+struct SeriesMap<K: Kind> {
+    primary: HashMap<u64, Arc<Series<K>>, BuildHasherDefault<IdHasher>>,
+    collisions: Vec<(u64, Arc<Series<K>>)>,
+}
+
+impl<K: Kind> SeriesMap<K> {
+    #[inline]
+    fn get<S: AsRef<str>>(&self, h: u64, values: &[S]) -> Option<&Arc<Series<K>>> {
+        match self.primary.get(&h) {
+            Some(s) if s.labels.matches(values) => Some(s),
+            Some(_) => self
+                .collisions
+                .iter()
+                .find(|(ch, s)| *ch == h && s.labels.matches(values))
+                .map(|(_, s)| s),
+            None => None,
+        }
+    }
+    fn insert(&mut self, h: u64, s: Arc<Series<K>>) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.primary.entry(h) {
+            e.insert(s);
+        } else {
+            self.collisions.push((h, s));
+        }
+    }
+    fn len(&self) -> usize {
+        self.primary.len() + self.collisions.len()
+    }
+    fn iter(&self) -> impl Iterator<Item = &Arc<Series<K>>> {
+        self.primary
+            .values()
+            .chain(self.collisions.iter().map(|(_, s)| s))
+    }
+    fn retain(&mut self, mut f: impl FnMut(&Arc<Series<K>>) -> bool) {
+        self.primary.retain(|_, s| f(s));
+        self.collisions.retain(|(_, s)| f(s));
+    }
+}
+
+/// A metric family: its description, its configuration and its series.
+pub(crate) struct Family<K: Kind> {
+    pub(crate) desc: Arc<Desc>,
+    pub(crate) cfg: K::Config,
+    pub(crate) guard: Guard,
+    pub(crate) sampler: Option<Sampler>,
+    pub(crate) stats: GuardStats,
+    shared: Arc<Shared>,
+    map: RwLock<SeriesMap<K>>,
+    overflow: OnceLock<Arc<Series<K>>>,
+}
+
+fn new_series<K: Kind>(cfg: &K::Config, labels: LabelValues, now: u32) -> Arc<Series<K>> {
+    Arc::new(Series {
+        cell: K::new_cell(cfg),
+        touched: AtomicBool::new(true),
+        idle_since: AtomicU32::new(now),
+        labels,
+    })
+}
+
+impl<K: Kind> Family<K> {
+    pub(crate) fn new(
+        desc: Desc,
+        cfg: K::Config,
+        guard: Guard,
+        sampler: Option<Sampler>,
+        shared: Arc<Shared>,
+    ) -> Self {
+        Family {
+            desc: Arc::new(desc),
+            cfg,
+            guard,
+            sampler,
+            stats: GuardStats::default(),
+            shared,
+            map: RwLock::new(SeriesMap {
+                primary: HashMap::default(),
+                collisions: Vec::new(),
+            }),
+            overflow: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.desc.name
+    }
+
+    pub(crate) fn series_count(&self) -> usize {
+        self.map.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    fn check_count(&self, n: usize) -> Result<()> {
+        if n != self.desc.declared.len() {
+            return Err(Error::LabelCount {
+                metric: self.desc.name.clone(),
+                expected: self.desc.declared.len(),
+                got: n,
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the series for `values` (in declared order) without cloning its handle:
+    /// the hot path of a labelled call is a hash, a read lock and a comparison.
+    #[inline]
+    pub(crate) fn with_series<S: AsRef<str>, R>(
+        &self,
+        values: &[S],
+        f: impl FnOnce(&Series<K>) -> R,
+    ) -> Result<R> {
+        self.check_count(values.len())?;
+        if self.guard.is_plain(values) {
+            let h = hash_values(values);
+            {
+                let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+                if let Some(s) = map.get(h, values) {
+                    return Ok(f(s));
+                }
+            }
+            let s = self.insert(h, values, false);
+            return Ok(f(&s));
+        }
+        let s = self.resolve_guarded(values);
+        Ok(f(&s))
+    }
+
+    /// The series for `values` (in declared order), created if new; a handle to keep.
+    pub(crate) fn resolve<S: AsRef<str>>(&self, values: &[S]) -> Result<Arc<Series<K>>> {
+        self.check_count(values.len())?;
+        if self.guard.is_plain(values) {
+            let h = hash_values(values);
+            if let Some(s) = self
+                .map
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(h, values)
+            {
+                return Ok(s.clone());
+            }
+            return Ok(self.insert(h, values, false));
+        }
+        Ok(self.resolve_guarded(values))
+    }
+
+    /// The series for label `pairs` given by name, in any order.
+    pub(crate) fn resolve_pairs(&self, pairs: &[(&str, &str)]) -> Result<Arc<Series<K>>> {
+        let values = self.order_pairs(pairs)?;
+        self.resolve(&values)
+    }
+
+    pub(crate) fn order_pairs<'a>(&self, pairs: &[(&str, &'a str)]) -> Result<Vec<&'a str>> {
+        self.check_count(pairs.len())?;
+        let mut values = vec![""; pairs.len()];
+        let mut seen = vec![false; pairs.len()];
+        for (name, value) in pairs {
+            let i = self
+                .desc
+                .declared
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| Error::UnknownLabel {
+                    metric: self.desc.name.clone(),
+                    label: (*name).to_owned(),
+                })?;
+            if seen[i] {
+                return Err(Error::DuplicateLabelName((*name).to_owned()));
+            }
+            seen[i] = true;
+            values[i] = value;
+        }
+        Ok(values)
+    }
+
+    #[cold]
+    fn resolve_guarded<S: AsRef<str>>(&self, values: &[S]) -> Arc<Series<K>> {
+        let (canon, truncated) = self.guard.canonicalize(values);
+        let h = hash_values(&canon);
+        if let Some(s) = self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(h, &canon)
+        {
+            return s.clone();
+        }
+        self.insert(h, &canon, truncated)
+    }
+
+    /// Creates the series for already-canonical `values`, or folds it into the overflow
+    /// series when a limit is reached.
+    #[cold]
+    fn insert<S: AsRef<str>>(&self, h: u64, values: &[S], truncated: bool) -> Arc<Series<K>> {
+        if !values.is_empty() && values.iter().all(|v| v.as_ref() == OVERFLOW_VALUE) {
+            return self.overflow_series();
+        }
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get(h, values) {
+            return s.clone();
+        }
+        let limit = self.guard.max_series.unwrap_or(self.shared.max_series_per_metric);
+        if map.len() >= limit || !self.shared.reserve_series() {
+            drop(map);
+            self.stats.overflowed.fetch_add(1, Relaxed);
+            return self.overflow_series();
+        }
+        if truncated {
+            self.stats.truncated.fetch_add(1, Relaxed);
+        }
+        let s = new_series::<K>(&self.cfg, LabelValues::new(values), self.shared.now_secs());
+        map.insert(h, s.clone());
+        s
+    }
+
+    fn overflow_series(&self) -> Arc<Series<K>> {
+        self.overflow
+            .get_or_init(|| {
+                let values = vec![OVERFLOW_VALUE; self.desc.exposed.len()];
+                new_series::<K>(&self.cfg, LabelValues::new(&values), self.shared.now_secs())
+            })
+            .clone()
+    }
+
+    /// Removes series idle for longer than `ttl` seconds that no handle outside the family
+    /// holds. A series updated since the last snapshot is never idle, so no update is lost.
+    fn evict(&self, now: u32, ttl: u32) {
+        let idle = |s: &Arc<Series<K>>| {
+            Arc::strong_count(s) == 1
+                && !s.touched.load(Relaxed)
+                && now.saturating_sub(s.idle_since.load(Relaxed)) >= ttl
+        };
+        let any = self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(idle);
+        if !any {
+            return;
+        }
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        let before = map.len();
+        // Under the write lock nobody can look a series up, so a count of one is final.
+        map.retain(|s| !idle(s));
+        let evicted = before - map.len();
+        self.shared.release_series(evicted);
+        self.stats.evicted.fetch_add(evicted as u64, Relaxed);
+    }
+
+    /// Reads every series into a snapshot, evicting idle ones first when a TTL is set.
+    pub(crate) fn collect(&self) -> FamilySnapshot {
+        let now = self.shared.now_secs();
+        if let Some(ttl) = self.shared.ttl_secs {
+            self.evict(now, ttl);
+        }
+        let mut series = Vec::new();
+        {
+            let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            series.reserve(map.len() + 1);
+            for s in map.iter().chain(self.overflow.get()) {
+                if s.touched.swap(false, Relaxed) {
+                    s.idle_since.store(now, Relaxed);
+                }
+                series.push(SeriesSnapshot {
+                    labels: s.labels.clone(),
+                    value: K::read(&s.cell, &self.cfg),
+                });
+            }
+        }
+        FamilySnapshot {
+            desc: self.desc.clone(),
+            series,
+        }
+    }
+}
+
+impl<K: Kind> Drop for Family<K> {
+    fn drop(&mut self) {
+        let n = self.map.get_mut().map_or(0, |m| m.len());
+        self.shared.release_series(n);
+    }
+}
+
+/// What the registry needs from a family of any type.
+pub(crate) trait AnyFamily: Send + Sync {
+    fn collect(&self) -> FamilySnapshot;
+    fn guard_stats(&self) -> crate::cardinality::GuardCounts;
+}
+
+impl<K: Kind> AnyFamily for Family<K> {
+    fn collect(&self) -> FamilySnapshot {
+        Family::collect(self)
+    }
+    fn guard_stats(&self) -> crate::cardinality::GuardCounts {
+        let mut c = self.stats.read();
+        c.series = self.series_count() as u64;
+        if let Some(s) = &self.sampler {
+            c.sampled_seen = s.seen();
+            c.sampled_kept = s.kept();
+        }
+        c
+    }
+}
+
+/// Applies the family's sampling to one call: `Some(weight)` to record, `None` to skip.
+#[inline]
+pub(crate) fn gate<K: Kind>(family: &Family<K>) -> Option<f64> {
+    match &family.sampler {
+        None => Some(1.0),
+        Some(s) => s.sample(1),
+    }
+}

@@ -1,0 +1,166 @@
+//! An immutable view of a registry at one moment: what the encoders and the pusher read.
+//! It shares label storage with the live series but never touches their cells.
+
+use crate::labels::LabelValues;
+use crate::metric::{Desc, MetricType};
+use std::sync::Arc;
+
+/// The value of one series at snapshot time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A counter's total.
+    Counter(f64),
+    /// A gauge's value.
+    Gauge(f64),
+    /// A histogram: cumulative counts per bucket (the last is `+Inf` and equals `count`).
+    Histogram {
+        /// Upper bounds of the finite buckets.
+        bounds: Arc<[f64]>,
+        /// Cumulative count per bucket, `bounds.len() + 1` entries.
+        cumulative: Vec<u64>,
+        /// Number of observations.
+        count: u64,
+        /// Sum of observations.
+        sum: f64,
+    },
+    /// A summary: `(quantile, value)` pairs over the window, all-time sum and count.
+    Summary {
+        /// `(quantile, value)`; the value is NaN when the window holds no observation.
+        quantiles: Vec<(f64, f64)>,
+        /// Sum of observations.
+        sum: f64,
+        /// Number of observations.
+        count: u64,
+    },
+}
+
+#[derive(Clone)]
+pub(crate) struct SeriesSnapshot {
+    pub(crate) labels: LabelValues,
+    pub(crate) value: Value,
+}
+
+/// One metric family in a snapshot.
+#[derive(Clone)]
+pub struct FamilySnapshot {
+    pub(crate) desc: Arc<Desc>,
+    pub(crate) series: Vec<SeriesSnapshot>,
+}
+
+/// One series of a [`FamilySnapshot`].
+#[derive(Clone, Copy)]
+pub struct SeriesRef<'a> {
+    family: &'a FamilySnapshot,
+    series: &'a SeriesSnapshot,
+}
+
+impl<'a> SeriesRef<'a> {
+    /// The series' own labels (constant labels not included), in declared order.
+    pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let names = &self.family.desc.exposed;
+        names
+            .iter()
+            .map(String::as_str)
+            .zip(self.series.labels.iter(names.len()))
+    }
+    /// The value of label `name`, constant labels included.
+    pub fn label(&self, name: &str) -> Option<&'a str> {
+        self.labels()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+            .or_else(|| {
+                self.family
+                    .desc
+                    .const_labels
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str())
+            })
+    }
+    /// The value.
+    pub fn value(&self) -> &'a Value {
+        &self.series.value
+    }
+}
+
+impl FamilySnapshot {
+    /// Metric name.
+    pub fn name(&self) -> &str {
+        &self.desc.name
+    }
+    /// Help text.
+    pub fn help(&self) -> &str {
+        &self.desc.help
+    }
+    /// Metric type.
+    pub fn metric_type(&self) -> MetricType {
+        self.desc.kind
+    }
+    /// Names of the labels each series carries (dropped labels excluded).
+    pub fn label_names(&self) -> &[String] {
+        &self.desc.exposed
+    }
+    /// Labels every series of the family carries.
+    pub fn const_labels(&self) -> &[(String, String)] {
+        &self.desc.const_labels
+    }
+    /// Number of series.
+    pub fn len(&self) -> usize {
+        self.series.len()
+    }
+    /// Whether the family has no series.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+    /// The series, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = SeriesRef<'_>> {
+        self.series.iter().map(move |s| SeriesRef {
+            family: self,
+            series: s,
+        })
+    }
+    /// The value of the series with exactly these label values (in declared order).
+    pub fn get(&self, values: &[&str]) -> Option<&Value> {
+        self.series
+            .iter()
+            .find(|s| s.labels.matches(values))
+            .map(|s| &s.value)
+    }
+}
+
+/// Every family of a registry at one moment.
+///
+/// ```
+/// let reg = pushmetrics::Registry::new();
+/// reg.counter("a_total", "A").build().unwrap().inc();
+/// let snap = reg.snapshot();
+/// let fam = snap.family("a_total").unwrap();
+/// assert_eq!(fam.get(&[]), Some(&pushmetrics::Value::Counter(1.0)));
+/// ```
+#[derive(Clone, Default)]
+pub struct Snapshot {
+    pub(crate) families: Vec<FamilySnapshot>,
+}
+
+impl Snapshot {
+    /// The families, in registration order.
+    pub fn families(&self) -> &[FamilySnapshot] {
+        &self.families
+    }
+    /// The family named `name`.
+    pub fn family(&self, name: &str) -> Option<&FamilySnapshot> {
+        self.families.iter().find(|f| f.name() == name)
+    }
+    /// Total number of series.
+    pub fn series_count(&self) -> usize {
+        self.families.iter().map(|f| f.series.len()).sum()
+    }
+    /// Appends the families of `other` whose names are not taken yet.
+    pub(crate) fn merge(&mut self, other: Snapshot) {
+        for f in other.families {
+            if self.family(f.name()).is_none() {
+                self.families.push(f);
+            }
+        }
+    }
+}

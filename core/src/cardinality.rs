@@ -29,7 +29,9 @@ impl Guard {
     pub(crate) fn is_plain<S: AsRef<str>>(&self, values: &[S]) -> bool {
         self.hashed.is_empty()
             && self.dropped.is_empty()
-            && values.iter().all(|v| v.as_ref().len() <= self.max_value_len)
+            && values
+                .iter()
+                .all(|v| v.as_ref().len() <= self.max_value_len)
     }
 
     /// The stored form of `values`, and whether any value was truncated.

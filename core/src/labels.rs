@@ -2,7 +2,6 @@
 //! compact storage of one series' label values (one allocation, compared without allocating).
 
 use crate::error::{Error, Result};
-use std::sync::Arc;
 
 /// Checks a metric name against `[a-zA-Z_:][a-zA-Z0-9_:]*`.
 pub(crate) fn validate_metric_name(name: &str) -> Result<()> {
@@ -62,9 +61,12 @@ impl Hasher64 {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.word(u64::from_le_bytes(buf));
+            // Byte by byte: a memcpy call for at most 7 bytes costs more than the loop.
+            let mut w = 0u64;
+            for (i, b) in rest.iter().enumerate() {
+                w |= u64::from(*b) << (8 * i);
+            }
+            self.word(w);
         }
     }
     #[inline]
@@ -88,10 +90,40 @@ pub(crate) fn hash_values<S: AsRef<str>>(values: &[S]) -> u64 {
     h.finish()
 }
 
+/// Label values encoded as [`LabelValues`] does, borrowed from a snapshot's arena.
+#[derive(Clone, Copy)]
+pub(crate) struct LabelSlice<'a>(pub(crate) &'a [u8]);
+
+impl<'a> LabelSlice<'a> {
+    #[inline]
+    fn end(&self, i: usize) -> usize {
+        let b = &self.0[4 * i..4 * i + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+    }
+    /// Value `i` of `n`.
+    #[inline]
+    pub(crate) fn get(&self, n: usize, i: usize) -> &'a str {
+        let start = if i == 0 { 0 } else { self.end(i - 1) };
+        let bytes = &self.0[4 * n + start..4 * n + self.end(i)];
+        // SAFETY: the bytes are a copy of a LabelValues buffer, built from `&str` values
+        // whose boundaries the offsets mark.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+    pub(crate) fn iter(self, n: usize) -> impl Iterator<Item = &'a str> {
+        (0..n).map(move |i| self.get(n, i))
+    }
+    pub(crate) fn matches(&self, values: &[&str]) -> bool {
+        self.0.len() >= 4 * values.len()
+            && values
+                .iter()
+                .enumerate()
+                .all(|(i, v)| self.get(values.len(), i) == *v)
+    }
+}
+
 /// The label values of one series, in the order of the family's label names, in a single
 /// allocation: `n` little-endian `u32` end offsets followed by the UTF-8 bytes.
-#[derive(Clone)]
-pub(crate) struct LabelValues(Arc<[u8]>);
+pub(crate) struct LabelValues(Box<[u8]>);
 
 impl LabelValues {
     pub(crate) fn new<S: AsRef<str>>(values: &[S]) -> Self {
@@ -132,20 +164,20 @@ impl LabelValues {
         if self.0.len() < 4 * n {
             return false;
         }
-        values
-            .iter()
-            .enumerate()
-            .all(|(i, v)| self.get(n, i) == v.as_ref())
+        values.iter().enumerate().all(|(i, v)| {
+            let (a, b) = (self.get(n, i).as_bytes(), v.as_ref().as_bytes());
+            // Label values are short: an inline loop beats a memcmp call.
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+        })
     }
 
     pub(crate) fn iter(&self, n: usize) -> impl Iterator<Item = &str> + '_ {
         (0..n).map(move |i| self.get(n, i))
     }
 
-    /// Heap bytes held by these values (for memory accounting in tests).
-    #[cfg(test)]
-    pub(crate) fn heap_len(&self) -> usize {
-        self.0.len() + 16
+    /// The encoded bytes, to copy into a snapshot.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -177,7 +209,10 @@ mod tests {
     #[test]
     fn label_values_round_trip_and_match_without_confusing_boundaries() {
         let v = LabelValues::new(&["ab", "", "c\u{e9}\n\"x"]);
-        assert_eq!(v.iter(3).collect::<Vec<_>>(), vec!["ab", "", "c\u{e9}\n\"x"]);
+        assert_eq!(
+            v.iter(3).collect::<Vec<_>>(),
+            vec!["ab", "", "c\u{e9}\n\"x"]
+        );
         assert!(v.matches(&["ab", "", "c\u{e9}\n\"x"]));
         assert!(!v.matches(&["a", "b", "c\u{e9}\n\"x"]));
         assert_ne!(hash_values(&["ab", "c"]), hash_values(&["a", "bc"]));

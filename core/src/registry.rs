@@ -170,7 +170,9 @@ impl Default for Registry {
 impl Registry {
     /// A registry with the default limits.
     pub fn new() -> Registry {
-        RegistryBuilder::default().build().expect("defaults are valid")
+        RegistryBuilder::default()
+            .build()
+            .expect("defaults are valid")
     }
 
     /// Options for a new registry.
@@ -185,21 +187,21 @@ impl Registry {
     }
 
     /// Starts defining a counter.
-    
+
     pub fn counter(&self, name: &str, help: &str) -> MetricBuilder<'_, CounterKind> {
         MetricBuilder::new(self, name, help)
     }
     /// Starts defining a gauge.
-    
+
     pub fn gauge(&self, name: &str, help: &str) -> MetricBuilder<'_, GaugeKind> {
         MetricBuilder::new(self, name, help)
     }
-    
+
     /// Starts defining a histogram (default buckets unless `.buckets(..)`).
     pub fn histogram(&self, name: &str, help: &str) -> MetricBuilder<'_, HistogramKind> {
         MetricBuilder::new(self, name, help)
     }
-    
+
     /// Starts defining a summary (quantiles 0.5, 0.9, 0.99 over 10 minutes by default).
     pub fn summary(&self, name: &str, help: &str) -> MetricBuilder<'_, SummaryKind> {
         MetricBuilder::new(self, name, help)
@@ -208,7 +210,11 @@ impl Registry {
     /// Removes the family `name`; returns whether it existed. Handles keep working but are
     /// no longer reported.
     pub fn unregister(&self, name: &str) -> bool {
-        let mut fams = self.inner.families.write().unwrap_or_else(|e| e.into_inner());
+        let mut fams = self
+            .inner
+            .families
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         let before = fams.len();
         fams.retain(|e| e.name != name);
         before != fams.len()
@@ -273,10 +279,13 @@ impl Registry {
             all.push(n);
         }
         let index = |n: &str| {
-            b.labels.iter().position(|l| l == n).ok_or_else(|| Error::UnknownLabel {
-                metric: b.name.clone(),
-                label: n.to_owned(),
-            })
+            b.labels
+                .iter()
+                .position(|l| l == n)
+                .ok_or_else(|| Error::UnknownLabel {
+                    metric: b.name.clone(),
+                    label: n.to_owned(),
+                })
         };
         let mut hashed = Vec::new();
         for (n, buckets) in &b.hashed {
@@ -287,7 +296,11 @@ impl Registry {
             }
             hashed.push((index(n)?, *buckets));
         }
-        let dropped = b.dropped.iter().map(|n| index(n)).collect::<Result<Vec<_>>>()?;
+        let dropped = b
+            .dropped
+            .iter()
+            .map(|n| index(n))
+            .collect::<Result<Vec<_>>>()?;
         if hashed.iter().any(|(i, _)| dropped.contains(i)) {
             return Err(Error::InvalidConfig(format!(
                 "metric {:?}: a label cannot be both hashed and dropped",
@@ -329,12 +342,19 @@ impl Registry {
             dropped,
         };
 
-        let mut fams = self.inner.families.write().unwrap_or_else(|e| e.into_inner());
+        let mut fams = self
+            .inner
+            .families
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(e) = fams.iter().find(|e| e.name == desc.name) {
             let reason = match e.any.clone().downcast::<Family<K>>() {
                 Err(_) => "with another type".to_string(),
                 Ok(f) if *f.desc != desc => {
-                    format!("with another help, label names or constant labels ({:?})", f.desc)
+                    format!(
+                        "with another help, label names or constant labels ({:?})",
+                        f.desc
+                    )
                 }
                 Ok(f) if f.cfg != cfg => format!("with other buckets or quantiles ({:?})", f.cfg),
                 Ok(f) if f.guard != guard => "with other cardinality options".to_string(),

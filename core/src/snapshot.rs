@@ -1,7 +1,7 @@
 //! An immutable view of a registry at one moment: what the encoders and the pusher read.
 //! It shares label storage with the live series but never touches their cells.
 
-use crate::labels::LabelValues;
+use crate::labels::LabelSlice;
 use crate::metric::{Desc, MetricType};
 use std::sync::Arc;
 
@@ -36,14 +36,17 @@ pub enum Value {
 
 #[derive(Clone)]
 pub(crate) struct SeriesSnapshot {
-    pub(crate) labels: LabelValues,
+    /// Where this series' encoded label values sit in the family's arena.
+    pub(crate) labels: (u32, u32),
     pub(crate) value: Value,
 }
 
-/// One metric family in a snapshot.
+/// One metric family in a snapshot. Label values are copied into one contiguous arena, so
+/// the snapshot owns everything it shows and encoders read memory in order.
 #[derive(Clone)]
 pub struct FamilySnapshot {
     pub(crate) desc: Arc<Desc>,
+    pub(crate) arena: Vec<u8>,
     pub(crate) series: Vec<SeriesSnapshot>,
 }
 
@@ -61,7 +64,7 @@ impl<'a> SeriesRef<'a> {
         names
             .iter()
             .map(String::as_str)
-            .zip(self.series.labels.iter(names.len()))
+            .zip(self.family.labels_of(self.series).iter(names.len()))
     }
     /// The value of label `name`, constant labels included.
     pub fn label(&self, name: &str) -> Option<&'a str> {
@@ -84,6 +87,9 @@ impl<'a> SeriesRef<'a> {
 }
 
 impl FamilySnapshot {
+    fn labels_of(&self, s: &SeriesSnapshot) -> LabelSlice<'_> {
+        LabelSlice(&self.arena[s.labels.0 as usize..s.labels.1 as usize])
+    }
     /// Metric name.
     pub fn name(&self) -> &str {
         &self.desc.name
@@ -112,7 +118,7 @@ impl FamilySnapshot {
     pub fn is_empty(&self) -> bool {
         self.series.is_empty()
     }
-    /// The series, in no particular order.
+    /// The series, in the order they were created.
     pub fn iter(&self) -> impl Iterator<Item = SeriesRef<'_>> {
         self.series.iter().map(move |s| SeriesRef {
             family: self,
@@ -123,7 +129,7 @@ impl FamilySnapshot {
     pub fn get(&self, values: &[&str]) -> Option<&Value> {
         self.series
             .iter()
-            .find(|s| s.labels.matches(values))
+            .find(|s| self.labels_of(s).matches(values))
             .map(|s| &s.value)
     }
 }

@@ -15,9 +15,17 @@ fn counter_value(reg: &Registry, name: &str, values: &[&str]) -> Option<f64> {
 #[test]
 fn same_definition_returns_the_existing_metric() {
     let reg = Registry::new();
-    let a = reg.counter("x_total", "X").labels(&["k"]).build_vec().unwrap();
+    let a = reg
+        .counter("x_total", "X")
+        .labels(&["k"])
+        .build_vec()
+        .unwrap();
     a.inc(&["v"]).unwrap();
-    let b = reg.counter("x_total", "X").labels(&["k"]).build_vec().unwrap();
+    let b = reg
+        .counter("x_total", "X")
+        .labels(&["k"])
+        .build_vec()
+        .unwrap();
     b.inc(&["v"]).unwrap();
     assert_eq!(counter_value(&reg, "x_total", &["v"]), Some(2.0));
 }
@@ -25,18 +33,38 @@ fn same_definition_returns_the_existing_metric() {
 #[test]
 fn conflicting_definitions_are_errors_naming_the_metric() {
     let reg = Registry::new();
-    reg.counter("x_total", "X").labels(&["k"]).build_vec().unwrap();
+    reg.counter("x_total", "X")
+        .labels(&["k"])
+        .build_vec()
+        .unwrap();
     for err in [
-        reg.gauge("x_total", "X").labels(&["k"]).build_vec().err().unwrap(),
-        reg.counter("x_total", "other help").labels(&["k"]).build_vec().err().unwrap(),
-        reg.counter("x_total", "X").labels(&["j"]).build_vec().err().unwrap(),
+        reg.gauge("x_total", "X")
+            .labels(&["k"])
+            .build_vec()
+            .err()
+            .unwrap(),
+        reg.counter("x_total", "other help")
+            .labels(&["k"])
+            .build_vec()
+            .err()
+            .unwrap(),
+        reg.counter("x_total", "X")
+            .labels(&["j"])
+            .build_vec()
+            .err()
+            .unwrap(),
         reg.counter("x_total", "X").build().err().unwrap(),
     ] {
         assert!(matches!(err, Error::Conflict { .. }), "{err}");
         assert!(err.to_string().contains("x_total"), "{err}");
     }
     reg.histogram("h", "H").buckets(vec![1.0]).build().unwrap();
-    let err = reg.histogram("h", "H").buckets(vec![2.0]).build().err().unwrap();
+    let err = reg
+        .histogram("h", "H")
+        .buckets(vec![2.0])
+        .build()
+        .err()
+        .unwrap();
     assert!(matches!(err, Error::Conflict { .. }));
 }
 
@@ -45,15 +73,40 @@ fn invalid_names_are_typed_errors_naming_the_value() {
     let reg = Registry::new();
     let e = reg.counter("1bad", "h").build().err().unwrap();
     assert_eq!(e, Error::InvalidMetricName("1bad".into()));
-    let e = reg.counter("ok", "h").labels(&["bad-label"]).build_vec().err().unwrap();
+    let e = reg
+        .counter("ok", "h")
+        .labels(&["bad-label"])
+        .build_vec()
+        .err()
+        .unwrap();
     assert_eq!(e, Error::InvalidLabelName("bad-label".into()));
-    let e = reg.counter("ok", "h").labels(&["__x"]).build_vec().err().unwrap();
+    let e = reg
+        .counter("ok", "h")
+        .labels(&["__x"])
+        .build_vec()
+        .err()
+        .unwrap();
     assert_eq!(e, Error::InvalidLabelName("__x".into()));
-    let e = reg.histogram("h", "h").labels(&["le"]).build_vec().err().unwrap();
+    let e = reg
+        .histogram("h", "h")
+        .labels(&["le"])
+        .build_vec()
+        .err()
+        .unwrap();
     assert_eq!(e, Error::InvalidLabelName("le".into()));
-    let e = reg.summary("s", "h").labels(&["quantile"]).build_vec().err().unwrap();
+    let e = reg
+        .summary("s", "h")
+        .labels(&["quantile"])
+        .build_vec()
+        .err()
+        .unwrap();
     assert_eq!(e, Error::InvalidLabelName("quantile".into()));
-    let e = reg.counter("d", "h").labels(&["a", "a"]).build_vec().err().unwrap();
+    let e = reg
+        .counter("d", "h")
+        .labels(&["a", "a"])
+        .build_vec()
+        .err()
+        .unwrap();
     assert_eq!(e, Error::DuplicateLabelName("a".into()));
     let e = reg
         .counter("d", "h")
@@ -72,12 +125,20 @@ fn invalid_names_are_typed_errors_naming_the_value() {
 #[test]
 fn label_mistakes_are_errors_and_lose_nothing_recorded_before() {
     let reg = Registry::new();
-    let c = reg.counter("c_total", "C").labels(&["a", "b"]).build_vec().unwrap();
+    let c = reg
+        .counter("c_total", "C")
+        .labels(&["a", "b"])
+        .build_vec()
+        .unwrap();
     c.inc(&["1", "2"]).unwrap();
     let e = c.inc(&["1"]).unwrap_err();
     assert_eq!(
         e,
-        Error::LabelCount { metric: "c_total".into(), expected: 2, got: 1 }
+        Error::LabelCount {
+            metric: "c_total".into(),
+            expected: 2,
+            got: 1
+        }
     );
     let e = c.with_labels(&[("a", "1"), ("zzz", "2")]).err().unwrap();
     assert!(e.to_string().contains("zzz"), "{e}");
@@ -115,7 +176,10 @@ fn overflow_series_keeps_total_count() {
         })
         .sum();
     assert_eq!(total, 10.0);
-    assert_eq!(fam.get(&[OVERFLOW_VALUE, OVERFLOW_VALUE]), Some(&Value::Counter(7.0)));
+    assert_eq!(
+        fam.get(&[OVERFLOW_VALUE, OVERFLOW_VALUE]),
+        Some(&Value::Counter(7.0))
+    );
     let stats = reg.guard_stats();
     assert_eq!(stats[0].1.overflowed, 7);
     assert_eq!(stats[0].1.series, 3);
@@ -127,7 +191,11 @@ fn overflow_series_keeps_total_count() {
 #[test]
 fn registry_wide_limit_folds_new_series_of_every_metric() {
     let reg = Registry::builder().max_series(5).build().unwrap();
-    let a = reg.counter("a_total", "A").labels(&["k"]).build_vec().unwrap();
+    let a = reg
+        .counter("a_total", "A")
+        .labels(&["k"])
+        .build_vec()
+        .unwrap();
     let b = reg.gauge("b", "B").labels(&["k"]).build_vec().unwrap();
     for i in 0..4 {
         a.inc(&[&i.to_string()]).unwrap();
@@ -137,13 +205,23 @@ fn registry_wide_limit_folds_new_series_of_every_metric() {
     }
     assert_eq!(reg.series_count(), 5);
     let snap = reg.snapshot();
-    assert_eq!(snap.family("b").unwrap().get(&[OVERFLOW_VALUE]), Some(&Value::Gauge(1.0)));
+    assert_eq!(
+        snap.family("b").unwrap().get(&[OVERFLOW_VALUE]),
+        Some(&Value::Gauge(1.0))
+    );
 }
 
 #[test]
 fn long_label_values_are_cut_with_a_hash_suffix_and_stay_distinct() {
-    let reg = Registry::builder().max_label_value_length(32).build().unwrap();
-    let c = reg.counter("u_total", "U").labels(&["url"]).build_vec().unwrap();
+    let reg = Registry::builder()
+        .max_label_value_length(32)
+        .build()
+        .unwrap();
+    let c = reg
+        .counter("u_total", "U")
+        .labels(&["url"])
+        .build_vec()
+        .unwrap();
     let a = format!("/{}/a", "x".repeat(100));
     let b = format!("/{}/b", "x".repeat(100));
     c.inc(&[&a]).unwrap();
@@ -170,7 +248,8 @@ fn hashed_and_dropped_labels_bound_the_series() {
         .build_vec()
         .unwrap();
     for i in 0..1000 {
-        c.inc(&[&format!("user{i}"), &format!("t{i}"), "200"]).unwrap();
+        c.inc(&[&format!("user{i}"), &format!("t{i}"), "200"])
+            .unwrap();
     }
     let snap = reg.snapshot();
     let fam = snap.family("h_total").unwrap();
@@ -194,8 +273,15 @@ fn hashed_and_dropped_labels_bound_the_series() {
 
 #[test]
 fn idle_series_are_evicted_but_held_or_updated_ones_are_not() {
-    let reg = Registry::builder().series_ttl(Duration::from_secs(1)).build().unwrap();
-    let c = reg.counter("t_total", "T").labels(&["k"]).build_vec().unwrap();
+    let reg = Registry::builder()
+        .series_ttl(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let c = reg
+        .counter("t_total", "T")
+        .labels(&["k"])
+        .build_vec()
+        .unwrap();
     c.inc(&["idle"]).unwrap();
     c.inc(&["busy"]).unwrap();
     let held = c.with(&["held"]).unwrap();
@@ -290,7 +376,11 @@ fn sampled_histogram_estimates_count_and_sum_without_bias() {
     let count = h.count() as f64;
     assert!((count - n as f64).abs() < 4_650.0, "count estimate {count}");
     let true_sum = (n / 20) as f64 * (0..20).sum::<u64>() as f64;
-    assert!((h.sum() - true_sum).abs() / true_sum < 0.04, "sum {}", h.sum());
+    assert!(
+        (h.sum() - true_sum).abs() / true_sum < 0.04,
+        "sum {}",
+        h.sum()
+    );
     let stats = &reg.guard_stats()[0].1;
     assert_eq!(stats.sampled_seen, n);
     assert!(stats.sampled_kept < n / 3);
@@ -299,7 +389,11 @@ fn sampled_histogram_estimates_count_and_sum_without_bias() {
 #[test]
 fn gauges_refuse_sampling() {
     let reg = Registry::new();
-    assert!(reg.gauge("g", "G").sampling(Sampling::EveryNth(2)).build().is_err());
+    assert!(reg
+        .gauge("g", "G")
+        .sampling(Sampling::EveryNth(2))
+        .build()
+        .is_err());
 }
 
 #[test]

@@ -54,47 +54,88 @@ pub(crate) fn add_f64(cell: &AtomicU64, v: f64) {
     }
 }
 
-/// A float sum that many threads add to.
+/// One stripe of a contended [`Adder`], alone on its cache line.
+#[repr(align(128))]
+#[derive(Default)]
+struct Stripe {
+    ints: AtomicU64,
+    floats: AtomicU64,
+}
+
+/// A sum that many threads add to. Whole increments (the common `inc()`) go to an integer
+/// cell, fractional ones to a float cell, so the usual update is one compare-and-swap on an
+/// integer. A failed swap means another thread got there first: from then on each thread
+/// adds into its own stripe.
 pub(crate) struct Adder {
-    base: AtomicU64,
-    stripes: AtomicPtr<Padded>,
+    ints: AtomicU64,
+    floats: AtomicU64,
+    stripes: AtomicPtr<Stripe>,
 }
 
 impl Default for Adder {
     fn default() -> Self {
         Adder {
-            base: AtomicU64::new(0f64.to_bits()),
+            ints: AtomicU64::new(0),
+            floats: AtomicU64::new(0f64.to_bits()),
             stripes: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 }
 
+/// Largest increment kept exact in the integer cell.
+const MAX_INT: f64 = (1u64 << 53) as f64;
+
 impl Adder {
     #[inline]
     pub(crate) fn add(&self, v: f64) {
-        let stripes = self.stripes.load(Acquire);
+        if v == 1.0 {
+            self.add_int(1)
+        } else if v.fract() == 0.0 && v < MAX_INT {
+            self.add_int(v as u64)
+        } else {
+            self.add_float(v)
+        }
+    }
+
+    #[inline]
+    fn add_int(&self, n: u64) {
+        let mut stripes = self.stripes.load(Acquire);
         if stripes.is_null() {
-            let cur = self.base.load(Relaxed);
-            let new = (f64::from_bits(cur) + v).to_bits();
+            let cur = self.ints.load(Relaxed);
             if self
-                .base
-                .compare_exchange(cur, new, Relaxed, Relaxed)
+                .ints
+                .compare_exchange(cur, cur.wrapping_add(n), Relaxed, Relaxed)
                 .is_ok()
             {
                 return;
             }
-            self.add_contended(v);
+            stripes = self.inflate();
+        }
+        self.stripe(stripes).ints.fetch_add(n, Relaxed);
+    }
+
+    fn add_float(&self, v: f64) {
+        let stripes = self.stripes.load(Acquire);
+        if stripes.is_null() {
+            add_f64(&self.floats, v)
         } else {
-            self.add_striped(stripes, v);
+            add_f64(&self.stripe(stripes).floats, v)
         }
     }
 
+    #[inline]
+    fn stripe(&self, stripes: *mut Stripe) -> &Stripe {
+        // SAFETY: a published stripes pointer always points to `stripe_count()` elements and
+        // lives until the Adder is dropped.
+        unsafe { &*stripes.add(thread_index() & (stripe_count() - 1)) }
+    }
+
     #[cold]
-    fn add_contended(&self, v: f64) {
+    fn inflate(&self) -> *mut Stripe {
         let n = stripe_count();
-        let fresh: Box<[Padded]> = (0..n).map(|_| Padded::default()).collect();
-        let fresh = Box::into_raw(fresh) as *mut Padded;
-        let stripes = match self
+        let fresh: Box<[Stripe]> = (0..n).map(|_| Stripe::default()).collect();
+        let fresh = Box::into_raw(fresh) as *mut Stripe;
+        match self
             .stripes
             .compare_exchange(std::ptr::null_mut(), fresh, AcqRel, Acquire)
         {
@@ -105,29 +146,22 @@ impl Adder {
                 drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(fresh, n)) });
                 existing
             }
-        };
-        self.add_striped(stripes, v);
-    }
-
-    #[inline]
-    fn add_striped(&self, stripes: *mut Padded, v: f64) {
-        let n = stripe_count();
-        // SAFETY: a published stripes pointer always points to `stripe_count()` elements and
-        // lives until the Adder is dropped.
-        let cell = unsafe { &(*stripes.add(thread_index() & (n - 1))).0 };
-        add_f64(cell, v);
+        }
     }
 
     pub(crate) fn get(&self) -> f64 {
-        let mut sum = f64::from_bits(self.base.load(Relaxed));
+        let mut ints = self.ints.load(Relaxed);
+        let mut floats = f64::from_bits(self.floats.load(Relaxed));
         let stripes = self.stripes.load(Acquire);
         if !stripes.is_null() {
             for i in 0..stripe_count() {
-                // SAFETY: see add_striped.
-                sum += f64::from_bits(unsafe { (*stripes.add(i)).0.load(Relaxed) });
+                // SAFETY: see `stripe`.
+                let s = unsafe { &*stripes.add(i) };
+                ints = ints.wrapping_add(s.ints.load(Relaxed));
+                floats += f64::from_bits(s.floats.load(Relaxed));
             }
         }
-        sum
+        ints as f64 + floats
     }
 }
 
@@ -135,7 +169,7 @@ impl Drop for Adder {
     fn drop(&mut self) {
         let p = *self.stripes.get_mut();
         if !p.is_null() {
-            // SAFETY: allocated in add_contended as a boxed slice of stripe_count() elements.
+            // SAFETY: allocated in `inflate` as a boxed slice of stripe_count() elements.
             drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, stripe_count())) });
         }
     }
@@ -189,6 +223,20 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(a.get(), 800_000.0);
+    }
+
+    #[test]
+    fn adder_mixes_whole_and_fractional_increments() {
+        let a = Adder::default();
+        a.add(1.0);
+        a.add(2.5);
+        a.add(1e300);
+        a.add(3.0);
+        assert_eq!(a.get(), 1e300);
+        let b = Adder::default();
+        b.add(0.25);
+        b.add(2.0);
+        assert_eq!(b.get(), 2.25);
     }
 
     #[test]

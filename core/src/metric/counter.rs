@@ -5,7 +5,6 @@ use super::cell::Adder;
 use super::{gate, Family, Kind, MetricType, Series};
 use crate::error::{Error, Result};
 use crate::snapshot::Value;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 /// Marks a [`crate::MetricBuilder`] that builds counters.
@@ -43,7 +42,7 @@ fn check(family: &Family<CounterKind>, v: f64) -> Result<()> {
 fn add(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
     if let Some(w) = gate(family) {
         series.cell.add(if w == 1.0 { v } else { v * w });
-        series.touched.store(true, Relaxed);
+        series.mark();
     }
 }
 
@@ -60,7 +59,7 @@ fn add(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
 #[derive(Clone)]
 pub struct Counter {
     series: Arc<Series<CounterKind>>,
-    family: Arc<Family<CounterKind>>,
+    pub(super) family: Arc<Family<CounterKind>>,
 }
 
 impl Counter {
@@ -100,7 +99,7 @@ impl Counter {
 /// ```
 #[derive(Clone)]
 pub struct CounterVec {
-    family: Arc<Family<CounterKind>>,
+    pub(super) family: Arc<Family<CounterKind>>,
 }
 
 impl CounterVec {
@@ -135,7 +134,7 @@ impl CounterVec {
         };
         self.family.with_series(values, |s| {
             s.cell.add(if w == 1.0 { v } else { v * w });
-            s.touched.store(true, Relaxed);
+            s.mark();
         })
     }
 

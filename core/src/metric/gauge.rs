@@ -45,28 +45,25 @@ fn unix_now() -> f64 {
 #[derive(Clone)]
 pub struct Gauge {
     series: Arc<Series<GaugeKind>>,
-    _family: Arc<Family<GaugeKind>>,
+    pub(super) family: Arc<Family<GaugeKind>>,
 }
 
 impl Gauge {
     pub(crate) fn new(family: Arc<Family<GaugeKind>>, series: Arc<Series<GaugeKind>>) -> Self {
-        Gauge {
-            series,
-            _family: family,
-        }
+        Gauge { series, family }
     }
 
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: f64) {
         self.series.cell.store(v.to_bits(), Relaxed);
-        self.series.touched.store(true, Relaxed);
+        self.series.mark();
     }
     /// Adds `v` (which may be negative).
     #[inline]
     pub fn add(&self, v: f64) {
         add_f64(&self.series.cell, v);
-        self.series.touched.store(true, Relaxed);
+        self.series.mark();
     }
     /// Subtracts `v`.
     #[inline]
@@ -103,7 +100,7 @@ impl Gauge {
 /// ```
 #[derive(Clone)]
 pub struct GaugeVec {
-    family: Arc<Family<GaugeKind>>,
+    pub(super) family: Arc<Family<GaugeKind>>,
 }
 
 impl GaugeVec {
@@ -112,7 +109,10 @@ impl GaugeVec {
     }
     /// The series for `values`, given in the order of the label names.
     pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Gauge> {
-        Ok(Gauge::new(self.family.clone(), self.family.resolve(values)?))
+        Ok(Gauge::new(
+            self.family.clone(),
+            self.family.resolve(values)?,
+        ))
     }
     /// The series for label `(name, value)` pairs in any order.
     pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Gauge> {
@@ -125,14 +125,14 @@ impl GaugeVec {
     pub fn set<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
         self.family.with_series(values, |s| {
             s.cell.store(v.to_bits(), Relaxed);
-            s.touched.store(true, Relaxed);
+            s.mark();
         })
     }
     /// Adds `v` to the series for `values` without keeping a handle.
     pub fn add<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
         self.family.with_series(values, |s| {
             add_f64(&s.cell, v);
-            s.touched.store(true, Relaxed);
+            s.mark();
         })
     }
     /// The metric name.

@@ -80,7 +80,11 @@ impl Kind for HistogramKind {
     const TYPE: MetricType = MetricType::Histogram;
     const RESERVED: &'static str = "le";
     fn config(o: &super::TypeOptions) -> Result<Arc<[f64]>> {
-        validate_buckets(o.buckets.clone().unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()))
+        validate_buckets(
+            o.buckets
+                .clone()
+                .unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
+        )
     }
     fn new_cell(bounds: &Arc<[f64]>) -> HistogramCell {
         HistogramCell {
@@ -134,7 +138,7 @@ fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
         s.cell.counts[i].fetch_add(round_weight(w), Relaxed);
         add_f64(&s.cell.sum, v * w);
     }
-    s.touched.store(true, Relaxed);
+    s.mark();
 }
 
 /// One histogram series.
@@ -149,7 +153,7 @@ fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
 #[derive(Clone)]
 pub struct Histogram {
     series: Arc<Series<HistogramKind>>,
-    family: Arc<Family<HistogramKind>>,
+    pub(super) family: Arc<Family<HistogramKind>>,
 }
 
 impl Histogram {
@@ -176,7 +180,12 @@ impl Histogram {
     }
     /// Number of observations so far.
     pub fn count(&self) -> u64 {
-        self.series.cell.counts.iter().map(|c| c.load(Relaxed)).sum()
+        self.series
+            .cell
+            .counts
+            .iter()
+            .map(|c| c.load(Relaxed))
+            .sum()
     }
     /// Sum of observations so far.
     pub fn sum(&self) -> f64 {
@@ -215,7 +224,7 @@ impl Drop for HistogramTimer<'_> {
 /// A histogram with labels: one series per label set.
 #[derive(Clone)]
 pub struct HistogramVec {
-    family: Arc<Family<HistogramKind>>,
+    pub(super) family: Arc<Family<HistogramKind>>,
 }
 
 impl HistogramVec {
@@ -260,7 +269,10 @@ mod tests {
             .to_string()
             .contains("2 is followed by 1"));
         assert!(validate_buckets(vec![f64::NAN]).is_err());
-        assert_eq!(&*validate_buckets(vec![1.0, f64::INFINITY]).unwrap(), &[1.0]);
+        assert_eq!(
+            &*validate_buckets(vec![1.0, f64::INFINITY]).unwrap(),
+            &[1.0]
+        );
         assert!(linear_buckets(0.0, 0.0, 3).is_err());
         assert!(exponential_buckets(0.0, 2.0, 3).is_err());
         assert!(exponential_buckets(1.0, 1.0, 3).is_err());

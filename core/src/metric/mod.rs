@@ -3,10 +3,10 @@
 //! hold the cells and the public handles.
 
 pub(crate) mod cell;
-mod sketch;
 pub mod counter;
 pub mod gauge;
 pub mod histogram;
+mod sketch;
 pub mod summary;
 
 use crate::cardinality::{Guard, GuardStats, OVERFLOW_VALUE};
@@ -103,44 +103,60 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Series by the hash of their label values. A second series with the same 64-bit hash is
-/// rare enough to live in a side list that only misses on the primary map search.
+/// Series in creation order (so snapshots read memory mostly in order), indexed by the hash
+/// of their label values. A second series with the same 64-bit hash is rare enough to live
+/// in a side list that is only searched when the primary entry does not match.
 struct SeriesMap<K: Kind> {
-    primary: HashMap<u64, Arc<Series<K>>, BuildHasherDefault<IdHasher>>,
-    collisions: Vec<(u64, Arc<Series<K>>)>,
+    slots: Vec<Arc<Series<K>>>,
+    index: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
+    collisions: Vec<(u64, u32)>,
 }
 
 impl<K: Kind> SeriesMap<K> {
     #[inline]
     fn get<S: AsRef<str>>(&self, h: u64, values: &[S]) -> Option<&Arc<Series<K>>> {
-        match self.primary.get(&h) {
-            Some(s) if s.labels.matches(values) => Some(s),
-            Some(_) => self
-                .collisions
-                .iter()
-                .find(|(ch, s)| *ch == h && s.labels.matches(values))
-                .map(|(_, s)| s),
-            None => None,
+        let s = &self.slots[*self.index.get(&h)? as usize];
+        if s.labels.matches(values) {
+            return Some(s);
         }
+        self.collisions
+            .iter()
+            .map(|(ch, i)| (*ch, &self.slots[*i as usize]))
+            .find(|(ch, s)| *ch == h && s.labels.matches(values))
+            .map(|(_, s)| s)
     }
-    fn insert(&mut self, h: u64, s: Arc<Series<K>>) {
-        if let std::collections::hash_map::Entry::Vacant(e) = self.primary.entry(h) {
-            e.insert(s);
+    fn insert(&mut self, h: u64, s: Arc<Series<K>>, n: usize) {
+        let _ = n;
+        let i = self.slots.len() as u32;
+        self.slots.push(s);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.index.entry(h) {
+            e.insert(i);
         } else {
-            self.collisions.push((h, s));
+            self.collisions.push((h, i));
         }
     }
     fn len(&self) -> usize {
-        self.primary.len() + self.collisions.len()
+        self.slots.len()
     }
     fn iter(&self) -> impl Iterator<Item = &Arc<Series<K>>> {
-        self.primary
-            .values()
-            .chain(self.collisions.iter().map(|(_, s)| s))
+        self.slots.iter()
     }
-    fn retain(&mut self, mut f: impl FnMut(&Arc<Series<K>>) -> bool) {
-        self.primary.retain(|_, s| f(s));
-        self.collisions.retain(|(_, s)| f(s));
+    /// Keeps the series `f` accepts and rebuilds the index (eviction is rare).
+    fn retain(&mut self, n: usize, f: impl FnMut(&Arc<Series<K>>) -> bool) {
+        self.slots.retain(f);
+        self.index.clear();
+        self.collisions.clear();
+        for (i, s) in self.slots.iter().enumerate() {
+            let h = hash_values(&s.labels.iter(n).collect::<Vec<_>>());
+            match self.index.entry(h) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i as u32);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => {
+                    self.collisions.push((h, i as u32))
+                }
+            }
+        }
     }
 }
 
@@ -154,6 +170,17 @@ pub(crate) struct Family<K: Kind> {
     shared: Arc<Shared>,
     map: RwLock<SeriesMap<K>>,
     overflow: OnceLock<Arc<Series<K>>>,
+}
+
+impl<K: Kind> Series<K> {
+    /// Marks the series as updated. Reading first keeps a hot series shared by several
+    /// threads from bouncing its cache line on every update.
+    #[inline]
+    pub(crate) fn mark(&self) {
+        if !self.touched.load(Relaxed) {
+            self.touched.store(true, Release);
+        }
+    }
 }
 
 fn new_series<K: Kind>(cfg: &K::Config, labels: LabelValues, now: u32) -> Arc<Series<K>> {
@@ -181,7 +208,8 @@ impl<K: Kind> Family<K> {
             stats: GuardStats::default(),
             shared,
             map: RwLock::new(SeriesMap {
-                primary: HashMap::default(),
+                slots: Vec::new(),
+                index: HashMap::default(),
                 collisions: Vec::new(),
             }),
             overflow: OnceLock::new(),
@@ -304,7 +332,10 @@ impl<K: Kind> Family<K> {
         if let Some(s) = map.get(h, values) {
             return s.clone();
         }
-        let limit = self.guard.max_series.unwrap_or(self.shared.max_series_per_metric);
+        let limit = self
+            .guard
+            .max_series
+            .unwrap_or(self.shared.max_series_per_metric);
         if map.len() >= limit || !self.shared.reserve_series() {
             drop(map);
             self.stats.overflowed.fetch_add(1, Relaxed);
@@ -314,7 +345,7 @@ impl<K: Kind> Family<K> {
             self.stats.truncated.fetch_add(1, Relaxed);
         }
         let s = new_series::<K>(&self.cfg, LabelValues::new(values), self.shared.now_secs());
-        map.insert(h, s.clone());
+        map.insert(h, s.clone(), self.desc.exposed.len());
         s
     }
 
@@ -347,7 +378,7 @@ impl<K: Kind> Family<K> {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         let before = map.len();
         // Under the write lock nobody can look a series up, so a count of one is final.
-        map.retain(|s| !idle(s));
+        map.retain(self.desc.exposed.len(), |s| !idle(s));
         let evicted = before - map.len();
         self.shared.release_series(evicted);
         self.stats.evicted.fetch_add(evicted as u64, Relaxed);
@@ -360,21 +391,28 @@ impl<K: Kind> Family<K> {
             self.evict(now, ttl);
         }
         let mut series = Vec::new();
+        let mut arena = Vec::new();
         {
             let map = self.map.read().unwrap_or_else(|e| e.into_inner());
             series.reserve(map.len() + 1);
+            if let Some(first) = map.iter().next() {
+                arena.reserve((first.labels.bytes().len() + 8) * (map.len() + 1));
+            }
             for s in map.iter().chain(self.overflow.get()) {
-                if s.touched.swap(false, Relaxed) {
+                if s.touched.load(Relaxed) && s.touched.swap(false, AcqRel) {
                     s.idle_since.store(now, Relaxed);
                 }
+                let start = arena.len() as u32;
+                arena.extend_from_slice(s.labels.bytes());
                 series.push(SeriesSnapshot {
-                    labels: s.labels.clone(),
+                    labels: (start, arena.len() as u32),
                     value: K::read(&s.cell, &self.cfg),
                 });
             }
         }
         FamilySnapshot {
             desc: self.desc.clone(),
+            arena,
             series,
         }
     }
@@ -416,3 +454,27 @@ pub(crate) fn gate<K: Kind>(family: &Family<K>) -> Option<f64> {
         Some(s) => s.sample(1),
     }
 }
+
+macro_rules! debug_handles {
+    ($($ty:ty => |$s:ident| $value:expr),* $(,)?) => {$(
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let $s = self;
+                f.debug_struct(stringify!($ty))
+                    .field("name", &$s.family.name())
+                    .field("value", &$value)
+                    .finish()
+            }
+        }
+    )*};
+}
+debug_handles!(
+    counter::Counter => |s| s.get(),
+    gauge::Gauge => |s| s.get(),
+    histogram::Histogram => |s| (s.count(), s.sum()),
+    summary::Summary => |s| (s.count(), s.sum()),
+    counter::CounterVec => |s| s.family.series_count(),
+    gauge::GaugeVec => |s| s.family.series_count(),
+    histogram::HistogramVec => |s| s.family.series_count(),
+    summary::SummaryVec => |s| s.family.series_count(),
+);

@@ -8,7 +8,6 @@ use super::{gate, Family, Kind, MetricType, Series};
 use crate::error::{Error, Result};
 use crate::sampling::round_weight;
 use crate::snapshot::Value;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -143,7 +142,7 @@ fn observe(family: &Family<SummaryKind>, s: &Series<SummaryKind>, v: f64) {
     st.sum += v * w;
     st.count += if w == 1.0 { 1 } else { round_weight(w) };
     drop(st);
-    s.touched.store(true, Relaxed);
+    s.mark();
 }
 
 /// One summary series.
@@ -159,7 +158,7 @@ fn observe(family: &Family<SummaryKind>, s: &Series<SummaryKind>, v: f64) {
 #[derive(Clone)]
 pub struct Summary {
     series: Arc<Series<SummaryKind>>,
-    family: Arc<Family<SummaryKind>>,
+    pub(super) family: Arc<Family<SummaryKind>>,
 }
 
 impl Summary {
@@ -181,11 +180,21 @@ impl Summary {
     }
     /// Number of observations so far.
     pub fn count(&self) -> u64 {
-        self.series.cell.0.lock().unwrap_or_else(|e| e.into_inner()).count
+        self.series
+            .cell
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .count
     }
     /// Sum of observations so far.
     pub fn sum(&self) -> f64 {
-        self.series.cell.0.lock().unwrap_or_else(|e| e.into_inner()).sum
+        self.series
+            .cell
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .sum
     }
     /// The current estimate of quantile `q` over the window (NaN when the window is empty).
     pub fn quantile(&self, q: f64) -> f64 {
@@ -205,14 +214,18 @@ pub struct SummaryTimer<'a> {
 
 impl Drop for SummaryTimer<'_> {
     fn drop(&mut self) {
-        observe(&self.s.family, &self.s.series, self.start.elapsed().as_secs_f64());
+        observe(
+            &self.s.family,
+            &self.s.series,
+            self.start.elapsed().as_secs_f64(),
+        );
     }
 }
 
 /// A summary with labels: one series per label set.
 #[derive(Clone)]
 pub struct SummaryVec {
-    family: Arc<Family<SummaryKind>>,
+    pub(super) family: Arc<Family<SummaryKind>>,
 }
 
 impl SummaryVec {
@@ -221,7 +234,10 @@ impl SummaryVec {
     }
     /// The series for `values`, given in the order of the label names.
     pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Summary> {
-        Ok(Summary::new(self.family.clone(), self.family.resolve(values)?))
+        Ok(Summary::new(
+            self.family.clone(),
+            self.family.resolve(values)?,
+        ))
     }
     /// The series for label `(name, value)` pairs in any order.
     pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Summary> {

@@ -1,0 +1,4 @@
+//! Where pushes go: the URL layout and request rules of each kind of receiver, kept apart
+//! from the transport so that retries and breakers do not depend on the receiver.
+
+pub(crate) mod pushgateway;

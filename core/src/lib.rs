@@ -18,15 +18,21 @@
 #![warn(missing_docs)]
 
 pub mod cardinality;
+mod config;
 pub mod encode;
 mod error;
 mod labels;
 pub mod metric;
+mod pusher;
 mod registry;
 pub mod sampling;
 mod snapshot;
+mod stats;
+pub(crate) mod target;
+pub(crate) mod transport;
 
 pub use cardinality::{GuardCounts, OVERFLOW_VALUE};
+pub use config::{Method, PusherBuilder};
 pub use encode::Format;
 pub use error::{Error, Result};
 pub use metric::counter::{Counter, CounterVec};
@@ -36,6 +42,9 @@ pub use metric::histogram::{
 };
 pub use metric::summary::{Summary, SummaryTimer, SummaryVec, DEFAULT_QUANTILES};
 pub use metric::MetricType;
+pub use pusher::{FlushReport, Pusher};
 pub use registry::{MetricBuilder, Registry, RegistryBuilder};
 pub use sampling::Sampling;
 pub use snapshot::{FamilySnapshot, SeriesRef, Snapshot, Value};
+pub use stats::Stats;
+pub use transport::BreakerState;

@@ -117,14 +117,28 @@ fn head(out: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], extra: Opt
 }
 
 #[inline]
-fn sample(out: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], extra: Option<&[u8]>, v: f64) {
+fn sample(
+    out: &mut Vec<u8>,
+    name: &[u8],
+    suffix: &[u8],
+    labels: &[u8],
+    extra: Option<&[u8]>,
+    v: f64,
+) {
     head(out, name, suffix, labels, extra);
     write_f64(v, out);
     out.push(b'\n');
 }
 
 #[inline]
-fn sample_u64(out: &mut Vec<u8>, name: &[u8], suffix: &[u8], labels: &[u8], extra: Option<&[u8]>, v: u64) {
+fn sample_u64(
+    out: &mut Vec<u8>,
+    name: &[u8],
+    suffix: &[u8],
+    labels: &[u8],
+    extra: Option<&[u8]>,
+    v: u64,
+) {
     head(out, name, suffix, labels, extra);
     out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     out.push(b'\n');
@@ -208,11 +222,22 @@ mod tests {
     #[test]
     fn special_floats_use_the_prometheus_spelling() {
         let mut out = Vec::new();
-        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2.0, -0.25, 1e-7, 1e20] {
+        for v in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            2.0,
+            -0.25,
+            1e-7,
+            1e20,
+        ] {
             write_f64(v, &mut out);
             out.push(b' ');
         }
-        assert_eq!(String::from_utf8(out).unwrap(), "NaN +Inf -Inf 2 -0.25 1e-7 1e20 ");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "NaN +Inf -Inf 2 -0.25 1e-7 1e20 "
+        );
     }
 
     #[test]
@@ -228,7 +253,10 @@ mod tests {
     #[test]
     fn empty_families_are_not_written() {
         let reg = Registry::new();
-        reg.counter("v_total", "V").labels(&["a"]).build_vec().unwrap();
+        reg.counter("v_total", "V")
+            .labels(&["a"])
+            .build_vec()
+            .unwrap();
         assert_eq!(text(&reg), "");
     }
 }

@@ -1,0 +1,551 @@
+//! The pusher's options: one builder method per option, the defaults of DESIGN.md, and the
+//! `PUSHMETRICS_*` environment variables that let an operator override any of them.
+
+use crate::encode::Format;
+use crate::error::{Error, Result};
+use crate::pusher::Pusher;
+use crate::registry::Registry;
+use crate::transport::http::HttpConfig;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How a push replaces what the gateway holds for the group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Replace the whole group (the default).
+    #[default]
+    Put,
+    /// Replace only the metric families in the push.
+    Post,
+}
+
+impl Method {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Method::Put => "PUT",
+            Method::Post => "POST",
+        }
+    }
+    /// Parses `PUT` or `POST` (any case).
+    pub fn parse(s: &str) -> Result<Method> {
+        match s.to_ascii_uppercase().as_str() {
+            "PUT" => Ok(Method::Put),
+            "POST" => Ok(Method::Post),
+            _ => Err(Error::InvalidConfig(format!(
+                "method {s:?} must be PUT or POST"
+            ))),
+        }
+    }
+}
+
+impl Format {
+    /// Parses `text` or `protobuf` (any case).
+    pub fn parse(s: &str) -> Result<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" => Ok(Format::Text),
+            "protobuf" => Ok(Format::Protobuf),
+            _ => Err(Error::InvalidConfig(format!(
+                "format {s:?} must be text or protobuf"
+            ))),
+        }
+    }
+}
+
+/// Every option of a [`Pusher`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let reg = pushmetrics::Registry::new();
+/// let pusher = pushmetrics::Pusher::builder("http://127.0.0.1:9091")
+///     .job("nightly_import")
+///     .grouping("instance", "worker-3")
+///     .interval(Duration::from_secs(15))
+///     .gzip(true)
+///     .start(&reg)
+///     .unwrap();
+/// // ... work ...
+/// pusher.shutdown(Duration::from_secs(5)).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct PusherBuilder {
+    pub(crate) url: String,
+    pub(crate) job: String,
+    pub(crate) grouping: Vec<(String, String)>,
+    pub(crate) method: Method,
+    pub(crate) format: Format,
+    pub(crate) gzip: bool,
+    pub(crate) interval: Duration,
+    pub(crate) jitter: f64,
+    pub(crate) flush_deadline: Option<Duration>,
+    pub(crate) max_attempts: u32,
+    pub(crate) backoff_base: Duration,
+    pub(crate) backoff_max: Duration,
+    pub(crate) retry_budget: f64,
+    pub(crate) breaker_threshold: u32,
+    pub(crate) breaker_open: Duration,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) delete_on_shutdown: bool,
+    pub(crate) self_metrics: bool,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) http: HttpConfig,
+    pub(crate) use_env: bool,
+}
+
+impl PusherBuilder {
+    pub(crate) fn new(url: &str) -> PusherBuilder {
+        PusherBuilder {
+            url: url.to_owned(),
+            job: String::new(),
+            grouping: Vec::new(),
+            method: Method::Put,
+            format: Format::Text,
+            gzip: false,
+            interval: Duration::from_secs(10),
+            jitter: 0.1,
+            flush_deadline: None,
+            max_attempts: 3,
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+            retry_budget: 0.2,
+            breaker_threshold: 5,
+            breaker_open: Duration::from_secs(30),
+            max_body_bytes: 16 << 20,
+            delete_on_shutdown: false,
+            self_metrics: true,
+            shutdown_timeout: Duration::from_secs(5),
+            http: HttpConfig::default(),
+            use_env: true,
+        }
+    }
+
+    /// The job name (required).
+    pub fn job(mut self, job: &str) -> Self {
+        self.job = job.to_owned();
+        self
+    }
+    /// Adds a grouping label (any UTF-8 value; sent base64url-encoded).
+    pub fn grouping(mut self, name: &str, value: &str) -> Self {
+        self.grouping.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    /// `PUT` (replace the group, default) or `POST` (replace the pushed families).
+    pub fn method(mut self, m: Method) -> Self {
+        self.method = m;
+        self
+    }
+    /// Text (default) or protobuf.
+    pub fn format(mut self, f: Format) -> Self {
+        self.format = f;
+        self
+    }
+    /// Compress request bodies with gzip.
+    pub fn gzip(mut self, on: bool) -> Self {
+        self.gzip = on;
+        self
+    }
+    /// Time between pushes (default 10 s).
+    pub fn interval(mut self, d: Duration) -> Self {
+        self.interval = d;
+        self
+    }
+    /// Random delay of the first push, as a fraction of the interval (default 0.1), so a
+    /// fleet started together does not push in lock-step.
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.jitter = fraction;
+        self
+    }
+    /// Time one flush may take, retries included (default min(interval, 10 s)).
+    pub fn flush_deadline(mut self, d: Duration) -> Self {
+        self.flush_deadline = Some(d);
+        self
+    }
+    /// Time to establish a connection (default 2 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.http.connect_timeout = d;
+        self
+    }
+    /// Time one request may take (default 5 s).
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.http.request_timeout = d;
+        self
+    }
+    /// Attempts per request, the first included (default 3).
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n;
+        self
+    }
+    /// Backoff before the first retry (default 100 ms); doubles per retry, with full jitter.
+    pub fn backoff_base(mut self, d: Duration) -> Self {
+        self.backoff_base = d;
+        self
+    }
+    /// Longest backoff (default 5 s).
+    pub fn backoff_max(mut self, d: Duration) -> Self {
+        self.backoff_max = d;
+        self
+    }
+    /// Retries allowed as a fraction of requests (default 0.2), plus a small floor.
+    pub fn retry_budget(mut self, fraction: f64) -> Self {
+        self.retry_budget = fraction;
+        self
+    }
+    /// Consecutive failed flushes that open the circuit breaker (default 5; 0 = never).
+    pub fn breaker_threshold(mut self, n: u32) -> Self {
+        self.breaker_threshold = n;
+        self
+    }
+    /// How long the breaker stays open before one probe (default 30 s; doubles per failed
+    /// probe, up to 8x).
+    pub fn breaker_open(mut self, d: Duration) -> Self {
+        self.breaker_open = d;
+        self
+    }
+    /// Largest request body (default 16 MiB); bigger pushes are split between metric
+    /// families: the first request uses the configured method, the others `POST`.
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.max_body_bytes = n;
+        self
+    }
+    /// Delete the group from the gateway at shutdown (default false).
+    pub fn delete_on_shutdown(mut self, on: bool) -> Self {
+        self.delete_on_shutdown = on;
+        self
+    }
+    /// Push the `pushmetrics_*` self-metrics too (default true).
+    pub fn self_metrics(mut self, on: bool) -> Self {
+        self.self_metrics = on;
+        self
+    }
+    /// Bound of the final flush when the pusher is dropped (default 5 s).
+    pub fn shutdown_timeout(mut self, d: Duration) -> Self {
+        self.shutdown_timeout = d;
+        self
+    }
+    /// HTTP basic authentication.
+    pub fn basic_auth(mut self, user: &str, password: &str) -> Self {
+        self.http.basic_auth = Some((user.to_owned(), password.to_owned()));
+        self
+    }
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer_token(mut self, token: &str) -> Self {
+        self.http.bearer_token = Some(token.to_owned());
+        self
+    }
+    /// An extra header on every request.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.http.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    /// PEM file of the CA certificates to trust (instead of the built-in roots).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.http.ca_file = Some(path.into());
+        self
+    }
+    /// PEM files of a client certificate and its key, for mutual TLS.
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.http.client_cert = Some(cert.into());
+        self.http.client_key = Some(key.into());
+        self
+    }
+    /// Do not read `PUSHMETRICS_*` environment variables (they override the code by default).
+    pub fn ignore_env(mut self) -> Self {
+        self.use_env = false;
+        self
+    }
+
+    /// Starts the background thread pushing `registry`.
+    pub fn start(self, registry: &Registry) -> Result<Pusher> {
+        Pusher::start(self.resolved()?, registry.clone())
+    }
+
+    /// Pushes `registry` once, now, on the calling thread, with the same retries and
+    /// deadline as a background flush (no breaker). For scripts that push at the end.
+    pub fn push_once(self, registry: &Registry) -> Result<crate::FlushReport> {
+        crate::pusher::push_once(self.resolved()?, registry)
+    }
+
+    /// Deletes the group from the gateway, now, on the calling thread.
+    pub fn delete_once(self) -> Result<()> {
+        crate::pusher::delete_once(self.resolved()?)
+    }
+
+    /// Applies the environment and checks every option.
+    pub(crate) fn resolved(mut self) -> Result<PusherBuilder> {
+        if self.use_env {
+            self.apply_env(|k| std::env::var(k).ok())?;
+        }
+        if self.job.is_empty() {
+            return Err(Error::InvalidConfig(
+                "job is required (builder .job() or PUSHMETRICS_JOB)".into(),
+            ));
+        }
+        let positive = [
+            ("interval", self.interval),
+            ("backoff_base", self.backoff_base),
+            ("breaker_open", self.breaker_open),
+        ];
+        for (name, d) in positive {
+            if d.is_zero() {
+                return Err(Error::InvalidConfig(format!("{name} must be > 0")));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return Err(Error::InvalidConfig(format!(
+                "jitter {} must be between 0 and 1",
+                self.jitter
+            )));
+        }
+        if self.max_attempts == 0 {
+            return Err(Error::InvalidConfig(
+                "max_attempts must be at least 1".into(),
+            ));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(Error::InvalidConfig(format!(
+                "max_body_bytes {} must be at least 1024",
+                self.max_body_bytes
+            )));
+        }
+        if self.flush_deadline == Some(Duration::ZERO) {
+            return Err(Error::InvalidConfig("flush_deadline must be > 0".into()));
+        }
+        Ok(self)
+    }
+
+    pub(crate) fn effective_flush_deadline(&self) -> Duration {
+        self.flush_deadline
+            .unwrap_or_else(|| self.interval.min(Duration::from_secs(10)))
+    }
+
+    /// Overrides options from `PUSHMETRICS_*` variables read through `get`.
+    pub(crate) fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let bad = |name: &str, v: &str, want: &str| {
+            Error::InvalidConfig(format!(
+                "environment variable {name}={v:?}: expected {want}"
+            ))
+        };
+        let dur = |name: &str| -> Result<Option<Duration>> {
+            var(name)
+                .map(|v| {
+                    parse_duration(&v)
+                        .ok_or_else(|| bad(name, &v, "a duration like 500ms, 10s, 2m or 2.5"))
+                })
+                .transpose()
+        };
+        let num = |name: &str| -> Result<Option<f64>> {
+            var(name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<f64>()
+                        .map_err(|_| bad(name, &v, "a number"))
+                })
+                .transpose()
+        };
+        let flag = |name: &str| -> Result<Option<bool>> {
+            var(name)
+                .map(|v| match v.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => Ok(true),
+                    "0" | "false" | "no" | "off" => Ok(false),
+                    _ => Err(bad(name, &v, "true or false")),
+                })
+                .transpose()
+        };
+        if let Some(v) = var("PUSHMETRICS_URL") {
+            self.url = v;
+        }
+        if let Some(v) = var("PUSHMETRICS_JOB") {
+            self.job = v;
+        }
+        if let Some(v) = var("PUSHMETRICS_GROUPING") {
+            self.grouping.clear();
+            for pair in v.split(',').filter(|p| !p.trim().is_empty()) {
+                let (k, val) = pair
+                    .split_once('=')
+                    .ok_or_else(|| bad("PUSHMETRICS_GROUPING", &v, "name=value,name=value"))?;
+                self.grouping.push((k.trim().to_owned(), val.to_owned()));
+            }
+        }
+        if let Some(v) = var("PUSHMETRICS_METHOD") {
+            self.method = Method::parse(&v)?;
+        }
+        if let Some(v) = var("PUSHMETRICS_FORMAT") {
+            self.format = Format::parse(&v)?;
+        }
+        if let Some(v) = flag("PUSHMETRICS_GZIP")? {
+            self.gzip = v;
+        }
+        if let Some(v) = dur("PUSHMETRICS_INTERVAL")? {
+            self.interval = v;
+        }
+        if let Some(v) = num("PUSHMETRICS_JITTER")? {
+            self.jitter = v;
+        }
+        if let Some(v) = dur("PUSHMETRICS_FLUSH_DEADLINE")? {
+            self.flush_deadline = Some(v);
+        }
+        if let Some(v) = dur("PUSHMETRICS_CONNECT_TIMEOUT")? {
+            self.http.connect_timeout = v;
+        }
+        if let Some(v) = dur("PUSHMETRICS_REQUEST_TIMEOUT")? {
+            self.http.request_timeout = v;
+        }
+        if let Some(v) = num("PUSHMETRICS_MAX_ATTEMPTS")? {
+            self.max_attempts = v as u32;
+        }
+        if let Some(v) = dur("PUSHMETRICS_BACKOFF_BASE")? {
+            self.backoff_base = v;
+        }
+        if let Some(v) = dur("PUSHMETRICS_BACKOFF_MAX")? {
+            self.backoff_max = v;
+        }
+        if let Some(v) = num("PUSHMETRICS_RETRY_BUDGET")? {
+            self.retry_budget = v;
+        }
+        if let Some(v) = num("PUSHMETRICS_BREAKER_THRESHOLD")? {
+            self.breaker_threshold = v as u32;
+        }
+        if let Some(v) = dur("PUSHMETRICS_BREAKER_OPEN")? {
+            self.breaker_open = v;
+        }
+        if let Some(v) = num("PUSHMETRICS_MAX_BODY_BYTES")? {
+            self.max_body_bytes = v as usize;
+        }
+        if let Some(v) = flag("PUSHMETRICS_DELETE_ON_SHUTDOWN")? {
+            self.delete_on_shutdown = v;
+        }
+        if let Some(v) = flag("PUSHMETRICS_SELF_METRICS")? {
+            self.self_metrics = v;
+        }
+        if let Some(v) = dur("PUSHMETRICS_SHUTDOWN_TIMEOUT")? {
+            self.shutdown_timeout = v;
+        }
+        if let Some(v) = var("PUSHMETRICS_BASIC_AUTH") {
+            let (u, p) = v.split_once(':').ok_or_else(|| {
+                Error::InvalidConfig("PUSHMETRICS_BASIC_AUTH: expected user:password".into())
+            })?;
+            self.http.basic_auth = Some((u.to_owned(), p.to_owned()));
+        }
+        if let Some(v) = var("PUSHMETRICS_BEARER_TOKEN") {
+            self.http.bearer_token = Some(v);
+        }
+        if let Some(v) = var("PUSHMETRICS_HEADERS") {
+            for h in v.split('\n').filter(|h| !h.trim().is_empty()) {
+                let (k, val) = h.split_once(':').ok_or_else(|| {
+                    Error::InvalidConfig("PUSHMETRICS_HEADERS: expected Name: value lines".into())
+                })?;
+                self.http
+                    .headers
+                    .push((k.trim().to_owned(), val.trim().to_owned()));
+            }
+        }
+        if let Some(v) = var("PUSHMETRICS_CA_FILE") {
+            self.http.ca_file = Some(v.into());
+        }
+        if let Some(v) = var("PUSHMETRICS_CLIENT_CERT") {
+            self.http.client_cert = Some(v.into());
+        }
+        if let Some(v) = var("PUSHMETRICS_CLIENT_KEY") {
+            self.http.client_key = Some(v.into());
+        }
+        Ok(())
+    }
+}
+
+/// `500ms`, `10s`, `2m`, `1h`, or a plain number of seconds (`2.5`).
+pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num.trim().parse().ok()?;
+    let secs = match unit {
+        "ms" => n / 1e3,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn environment_overrides_the_code() {
+        let env: HashMap<&str, &str> = [
+            ("PUSHMETRICS_URL", "http://other:9091"),
+            ("PUSHMETRICS_JOB", "from_env"),
+            ("PUSHMETRICS_GROUPING", "instance=a,zone=eu/1"),
+            ("PUSHMETRICS_INTERVAL", "2500ms"),
+            ("PUSHMETRICS_GZIP", "true"),
+            ("PUSHMETRICS_METHOD", "post"),
+            ("PUSHMETRICS_FORMAT", "protobuf"),
+        ]
+        .into();
+        let mut b = PusherBuilder::new("http://code:9091").job("code");
+        b.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(b.url, "http://other:9091");
+        assert_eq!(b.job, "from_env");
+        assert_eq!(
+            b.grouping,
+            vec![
+                ("instance".into(), "a".into()),
+                ("zone".into(), "eu/1".into())
+            ]
+        );
+        assert_eq!(b.interval, Duration::from_millis(2500));
+        assert!(b.gzip);
+        assert_eq!(b.method, Method::Post);
+        assert_eq!(b.format, Format::Protobuf);
+    }
+
+    #[test]
+    fn bad_environment_values_name_the_variable_and_value() {
+        let mut b = PusherBuilder::new("http://x:1").job("j");
+        let e = b
+            .apply_env(|k| (k == "PUSHMETRICS_INTERVAL").then(|| "soon".to_string()))
+            .unwrap_err();
+        assert!(e.to_string().contains("PUSHMETRICS_INTERVAL") && e.to_string().contains("soon"));
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("-1"), None);
+        assert_eq!(parse_duration("3 weeks"), None);
+    }
+
+    #[test]
+    fn job_is_required_and_options_are_checked() {
+        let e = PusherBuilder::new("http://x:1")
+            .ignore_env()
+            .resolved()
+            .unwrap_err();
+        assert!(e.to_string().contains("job"));
+        assert!(PusherBuilder::new("http://x:1")
+            .job("j")
+            .ignore_env()
+            .jitter(2.0)
+            .resolved()
+            .is_err());
+        assert!(PusherBuilder::new("http://x:1")
+            .job("j")
+            .ignore_env()
+            .max_attempts(0)
+            .resolved()
+            .is_err());
+        assert!(PusherBuilder::new("http://x:1")
+            .job("j")
+            .ignore_env()
+            .interval(Duration::ZERO)
+            .resolved()
+            .is_err());
+    }
+}

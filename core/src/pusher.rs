@@ -1,0 +1,551 @@
+//! The pusher: one background thread per pusher that snapshots a registry on a fixed
+//! schedule and delivers it with retries, a retry budget and a circuit breaker. Commands
+//! (flush, shutdown) reach the thread over a channel; the application never waits on I/O
+//! unless it asks to (`flush`, `shutdown`).
+
+use crate::config::{Method, PusherBuilder};
+use crate::encode::{gzip, Format};
+use crate::error::{Error, Result};
+use crate::registry::Registry;
+use crate::snapshot::Snapshot;
+use crate::stats::{SelfMetrics, Stats};
+use crate::target::pushgateway::group_url;
+use crate::transport::breaker::Breaker;
+use crate::transport::budget::RetryBudget;
+use crate::transport::http::{redact_url, Http, Outcome};
+use crate::transport::retry::{Backoff, Rng};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+/// What one flush delivered.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlushReport {
+    /// HTTP requests sent, retries included.
+    pub requests: u32,
+    /// Body bytes sent (after compression).
+    pub bytes: u64,
+    /// Series in the pushed snapshot (self-metrics included).
+    pub series: u64,
+    /// Wall time of the flush.
+    pub duration: Duration,
+}
+
+enum Command {
+    Flush {
+        deadline: Instant,
+        reply: Sender<Result<FlushReport>>,
+    },
+    Shutdown {
+        deadline: Instant,
+        reply: Option<Sender<Result<FlushReport>>>,
+    },
+}
+
+struct Shared {
+    stats: Mutex<Stats>,
+    registry: Registry,
+    started: Instant,
+    interval: Duration,
+}
+
+/// Pushes a registry to a Pushgateway from a background thread.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let reg = pushmetrics::Registry::new();
+/// let done = reg.counter("items_total", "Items").build().unwrap();
+/// let pusher = pushmetrics::Pusher::builder("http://127.0.0.1:9091")
+///     .job("example")
+///     .start(&reg)
+///     .unwrap();
+/// done.inc();
+/// let report = pusher.flush(Duration::from_secs(2)).unwrap(); // delivered now
+/// println!("{} bytes, healthy: {}", report.bytes, pusher.healthy());
+/// pusher.shutdown(Duration::from_secs(5)).unwrap();            // final push, then stop
+/// ```
+pub struct Pusher {
+    shared: Arc<Shared>,
+    tx: Sender<Command>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    shutdown_timeout: Duration,
+    url: String,
+}
+
+impl std::fmt::Debug for Pusher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pusher").field("url", &self.url).finish()
+    }
+}
+
+impl Pusher {
+    /// Options for a pusher to the gateway at `url` (`http://host:port`).
+    pub fn builder(url: &str) -> PusherBuilder {
+        PusherBuilder::new(url)
+    }
+
+    pub(crate) fn start(cfg: PusherBuilder, registry: Registry) -> Result<Pusher> {
+        let target = Target::new(&cfg)?;
+        let shared = Arc::new(Shared {
+            stats: Mutex::new(Stats::default()),
+            registry: registry.clone(),
+            started: Instant::now(),
+            interval: cfg.interval,
+        });
+        let (tx, rx) = unbounded();
+        let url = redact_url(&target.url);
+        let worker = Worker {
+            breaker: Breaker::new(cfg.breaker_threshold, cfg.breaker_open),
+            self_metrics: cfg.self_metrics.then(SelfMetrics::new),
+            shared: shared.clone(),
+            rx,
+            pending: None,
+            not_before: None,
+            target,
+            registry,
+        };
+        let shutdown_timeout = cfg.shutdown_timeout;
+        let thread = std::thread::Builder::new()
+            .name("pushmetrics-push".into())
+            .spawn(move || worker.run(cfg))
+            .map_err(|e| Error::Io(format!("cannot start the push thread: {e}")))?;
+        Ok(Pusher {
+            shared,
+            tx,
+            thread: Mutex::new(Some(thread)),
+            shutdown_timeout,
+            url,
+        })
+    }
+
+    /// Pushes now and waits until everything recorded before the call is delivered, or
+    /// `timeout` passes (then [`Error::Timeout`]; the push goes on in the background).
+    pub fn flush(&self, timeout: Duration) -> Result<FlushReport> {
+        let (reply, rx) = bounded(1);
+        let deadline = Instant::now() + timeout;
+        self.tx
+            .send(Command::Flush { deadline, reply })
+            .map_err(|_| Error::Shutdown)?;
+        match rx.recv_timeout(timeout) {
+            Ok(r) => r,
+            Err(RecvTimeoutError::Timeout) => Err(Error::Timeout(format!(
+                "flush to {} did not finish within {timeout:?}",
+                self.url
+            ))),
+            Err(RecvTimeoutError::Disconnected) => Err(Error::Shutdown),
+        }
+    }
+
+    /// Stops the schedule, makes a final flush (and the DELETE, if configured) within
+    /// `timeout`, and joins the thread. Calling it again does nothing and returns `Ok`.
+    pub fn shutdown(&self, timeout: Duration) -> Result<()> {
+        let Some(thread) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return Ok(());
+        };
+        let (reply, rx) = bounded(1);
+        let deadline = Instant::now() + timeout;
+        if self
+            .tx
+            .send(Command::Shutdown {
+                deadline,
+                reply: Some(reply),
+            })
+            .is_err()
+        {
+            return Ok(());
+        }
+        match rx.recv_timeout(timeout + Duration::from_millis(50)) {
+            Ok(r) => {
+                let _ = thread.join();
+                r.map(|_| ())
+            }
+            Err(_) => Err(Error::Timeout(format!(
+                "final flush to {} did not finish within {timeout:?}",
+                self.url
+            ))),
+        }
+    }
+
+    /// The pusher's health counters.
+    pub fn stats(&self) -> Stats {
+        let mut s = self
+            .shared
+            .stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        s.add_guard(&self.shared.registry.guard_stats());
+        s.queue_length = self.tx.len() as u64;
+        s
+    }
+
+    /// True while the last successful push is recent: within three intervals (or, before
+    /// the first success, within three intervals of the start).
+    pub fn healthy(&self) -> bool {
+        let s = self.shared.stats.lock().unwrap_or_else(|e| e.into_inner());
+        let window = self.shared.interval * 3;
+        match s.last_success {
+            Some(t) => SystemTime::now()
+                .duration_since(t)
+                .map_or(true, |age| age <= window),
+            None => self.shared.started.elapsed() <= window,
+        }
+    }
+
+    /// The group URL pushed to, credentials removed.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for Pusher {
+    fn drop(&mut self) {
+        let _ = self.shutdown(self.shutdown_timeout);
+    }
+}
+
+/// Pushes once on the calling thread.
+pub(crate) fn push_once(cfg: PusherBuilder, registry: &Registry) -> Result<FlushReport> {
+    let mut target = Target::new(&cfg)?;
+    let deadline = Instant::now() + cfg.effective_flush_deadline();
+    let mut stats = Stats::default();
+    let snapshot = registry.snapshot();
+    target
+        .push(
+            &snapshot,
+            deadline,
+            &mut |d| {
+                std::thread::sleep(d);
+                true
+            },
+            &mut stats,
+        )
+        .map_err(|f| Error::Push(f.message))
+}
+
+/// Deletes the group once on the calling thread.
+pub(crate) fn delete_once(cfg: PusherBuilder) -> Result<()> {
+    let mut target = Target::new(&cfg)?;
+    let deadline = Instant::now() + cfg.effective_flush_deadline();
+    let mut stats = Stats::default();
+    target
+        .delete(
+            deadline,
+            &mut |d| {
+                std::thread::sleep(d);
+                true
+            },
+            &mut stats,
+        )
+        .map_err(|f| Error::Push(f.message))
+}
+
+/// Why a flush failed.
+struct Failure {
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+/// Everything needed to send to one group: URL, client, retry policy and budget.
+struct Target {
+    url: String,
+    http: Http,
+    method: Method,
+    format: Format,
+    gzip: bool,
+    max_body_bytes: usize,
+    backoff: Backoff,
+    max_attempts: u32,
+    budget: RetryBudget,
+    rng: Rng,
+}
+
+impl Target {
+    fn new(cfg: &PusherBuilder) -> Result<Target> {
+        Ok(Target {
+            url: group_url(&cfg.url, &cfg.job, &cfg.grouping)?,
+            http: Http::new(&cfg.http)?,
+            method: cfg.method,
+            format: cfg.format,
+            gzip: cfg.gzip,
+            max_body_bytes: cfg.max_body_bytes,
+            backoff: Backoff::new(cfg.backoff_base, cfg.backoff_max),
+            max_attempts: cfg.max_attempts,
+            budget: RetryBudget::with_ratio(cfg.retry_budget)?,
+            rng: Rng::new(),
+        })
+    }
+
+    /// Encodes the snapshot into bodies of at most `max_body_bytes`, split between
+    /// families (a family bigger than the limit travels alone).
+    fn bodies(&self, snapshot: &Snapshot) -> Vec<Vec<u8>> {
+        let mut bodies = vec![Vec::new()];
+        for f in snapshot.families() {
+            let body = bodies.last_mut().expect("never empty");
+            let start = body.len();
+            self.format.encode_family(f, body);
+            if start > 0 && body.len() > self.max_body_bytes {
+                let tail = body.split_off(start);
+                bodies.push(tail);
+            }
+            let last = bodies.last().expect("never empty");
+            if last.len() > self.max_body_bytes {
+                log::warn!(
+                    target: "pushmetrics",
+                    "metric family {} alone is {} bytes, above max_body_bytes {}; sent unsplit",
+                    f.name(),
+                    last.len(),
+                    self.max_body_bytes
+                );
+            }
+        }
+        bodies
+    }
+
+    fn push(
+        &mut self,
+        snapshot: &Snapshot,
+        deadline: Instant,
+        wait: &mut dyn FnMut(Duration) -> bool,
+        stats: &mut Stats,
+    ) -> std::result::Result<FlushReport, Failure> {
+        let start = Instant::now();
+        let mut report = FlushReport {
+            series: snapshot.series_count() as u64,
+            ..FlushReport::default()
+        };
+        let content_type = self.format.content_type();
+        for (i, body) in self.bodies(snapshot).into_iter().enumerate() {
+            let method = if i == 0 { self.method } else { Method::Post };
+            let body = if self.gzip { gzip(&body) } else { body };
+            let encoding = self.gzip.then_some("gzip");
+            let before = stats.requests;
+            self.send(
+                method.as_str(),
+                Some(content_type),
+                encoding,
+                &body,
+                deadline,
+                wait,
+                stats,
+            )?;
+            report.requests += (stats.requests - before) as u32;
+            report.bytes += body.len() as u64;
+        }
+        report.duration = start.elapsed();
+        Ok(report)
+    }
+
+    fn delete(
+        &mut self,
+        deadline: Instant,
+        wait: &mut dyn FnMut(Duration) -> bool,
+        stats: &mut Stats,
+    ) -> std::result::Result<(), Failure> {
+        self.send("DELETE", None, None, &[], deadline, wait, stats)
+    }
+
+    /// One request with retries: only retryable failures, with backoff and full jitter (or
+    /// the server's `Retry-After` if longer), while attempts, budget and deadline allow.
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &mut self,
+        method: &str,
+        content_type: Option<&str>,
+        encoding: Option<&str>,
+        body: &[u8],
+        deadline: Instant,
+        wait: &mut dyn FnMut(Duration) -> bool,
+        stats: &mut Stats,
+    ) -> std::result::Result<(), Failure> {
+        self.budget.on_request(Instant::now());
+        let mut attempt = 0u32;
+        loop {
+            let now = Instant::now();
+            let remaining = deadline.saturating_duration_since(now);
+            stats.requests += 1;
+            if attempt > 0 {
+                stats.retries += 1;
+            }
+            let outcome =
+                self.http
+                    .send(method, &self.url, content_type, encoding, body, remaining);
+            let (reason, retry_after) = match outcome {
+                Outcome::Success { .. } => {
+                    stats.bytes_sent += body.len() as u64;
+                    return Ok(());
+                }
+                Outcome::Permanent { message, .. } => {
+                    return Err(Failure {
+                        message,
+                        retry_after: None,
+                    })
+                }
+                Outcome::Retryable {
+                    reason,
+                    retry_after,
+                } => (reason, retry_after),
+            };
+            attempt += 1;
+            let fail = |why: &str| Failure {
+                message: format!("{reason} ({why})"),
+                retry_after,
+            };
+            if attempt >= self.max_attempts {
+                return Err(fail(&format!("gave up after {attempt} attempts")));
+            }
+            let rng = &mut self.rng;
+            let backoff = self.backoff.delay(attempt - 1, &mut || rng.next_f64());
+            let delay = backoff.max(retry_after.unwrap_or_default());
+            if Instant::now() + delay >= deadline {
+                return Err(fail("no time left to retry before the flush deadline"));
+            }
+            if !self.budget.try_retry(Instant::now()) {
+                stats.retries_denied += 1;
+                return Err(fail("retry budget spent"));
+            }
+            if !wait(delay) {
+                return Err(fail("interrupted by a command"));
+            }
+        }
+    }
+}
+
+struct Worker {
+    target: Target,
+    breaker: Breaker,
+    self_metrics: Option<SelfMetrics>,
+    shared: Arc<Shared>,
+    registry: Registry,
+    rx: Receiver<Command>,
+    pending: Option<Command>,
+    /// A `Retry-After` longer than the flush deadline: scheduled flushes wait until then.
+    not_before: Option<Instant>,
+}
+
+impl Worker {
+    fn run(mut self, cfg: PusherBuilder) {
+        let interval = cfg.interval;
+        let flush_deadline = cfg.effective_flush_deadline();
+        let offset = interval.mul_f64(cfg.jitter * crate::sampling::random_f64());
+        let start = Instant::now() + offset;
+        let mut next = start;
+        loop {
+            let cmd = match self.pending.take() {
+                Some(c) => Some(c),
+                None => match self.rx.recv_deadline(next) {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    // Every Pusher handle is gone without a shutdown: finish like one.
+                    Err(RecvTimeoutError::Disconnected) => Some(Command::Shutdown {
+                        deadline: Instant::now() + cfg.shutdown_timeout,
+                        reply: None,
+                    }),
+                },
+            };
+            match cmd {
+                None => {
+                    let now = Instant::now();
+                    if self.not_before.is_some_and(|t| now < t) || !self.breaker.allow(now) {
+                        self.shared
+                            .stats
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .flushes_skipped += 1;
+                    } else {
+                        let _ = self.flush(now + flush_deadline);
+                    }
+                    // The next tick on the grid start + k * interval: missed ticks are
+                    // skipped, never burst.
+                    let since = Instant::now().saturating_duration_since(start);
+                    let k = since.as_nanos() / interval.as_nanos() + 1;
+                    next = start + interval * (k.min(u32::MAX as u128) as u32);
+                }
+                Some(Command::Flush { deadline, reply }) => {
+                    let _ = reply.send(self.flush(deadline));
+                }
+                Some(Command::Shutdown { deadline, reply }) => {
+                    let mut result = self.flush(deadline);
+                    if cfg.delete_on_shutdown && result.is_ok() {
+                        result = self.delete(deadline).map(|_| result.unwrap_or_default());
+                    }
+                    if let Some(reply) = reply {
+                        let _ = reply.send(result);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, deadline: Instant) -> Result<FlushReport> {
+        let started = Instant::now();
+        let mut snapshot = self.registry.snapshot();
+        let mut stats = self
+            .shared
+            .stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(sm) = &mut self.self_metrics {
+            let guard = self.registry.guard_stats();
+            let mut s = stats.clone();
+            s.add_guard(&guard);
+            sm.update(&s, &guard);
+            snapshot.merge(sm.registry.snapshot());
+        }
+        let (rx, pending) = (&self.rx, &mut self.pending);
+        let mut wait = |d: Duration| match rx.recv_timeout(d) {
+            Ok(cmd) => {
+                *pending = Some(cmd);
+                false
+            }
+            Err(_) => true,
+        };
+        let result = self.target.push(&snapshot, deadline, &mut wait, &mut stats);
+        stats.last_push_duration = Some(started.elapsed());
+        let out = match result {
+            Ok(report) => {
+                self.breaker.on_success();
+                stats.pushes_ok += 1;
+                stats.last_success = Some(SystemTime::now());
+                self.not_before = None;
+                Ok(report)
+            }
+            Err(f) => {
+                self.breaker.on_failure(Instant::now());
+                stats.pushes_failed += 1;
+                log::warn!(target: "pushmetrics", "push failed: {}", f.message);
+                if let Some(ra) = f.retry_after {
+                    self.not_before = Some(Instant::now() + ra);
+                }
+                stats.last_error = Some(f.message.clone());
+                Err(Error::Push(f.message))
+            }
+        };
+        stats.consecutive_failures = self.breaker.consecutive_failures();
+        stats.breaker = self.breaker.state();
+        *self.shared.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+        out
+    }
+
+    fn delete(&mut self, deadline: Instant) -> Result<()> {
+        let mut stats = self
+            .shared
+            .stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let r = self.target.delete(
+            deadline,
+            &mut |d| {
+                std::thread::sleep(d);
+                true
+            },
+            &mut stats,
+        );
+        *self.shared.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+        r.map_err(|f| Error::Push(f.message))
+    }
+}

@@ -21,6 +21,7 @@ pub mod cardinality;
 mod config;
 pub mod encode;
 mod error;
+pub mod fork;
 mod labels;
 pub mod metric;
 mod pusher;

@@ -66,16 +66,83 @@ struct Shared {
 /// pusher.shutdown(Duration::from_secs(5)).unwrap();            // final push, then stop
 /// ```
 pub struct Pusher {
-    shared: Arc<Shared>,
-    tx: Sender<Command>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Mutex<Arc<Shared>>,
+    tx: Mutex<Sender<Command>>,
     thread: Mutex<Option<JoinHandle<()>>>,
-    shutdown_timeout: Duration,
-    url: String,
+    cfg: Mutex<PusherBuilder>,
+    registry: Registry,
+    url: Mutex<String>,
 }
 
 impl std::fmt::Debug for Pusher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pusher").field("url", &self.url).finish()
+        f.debug_struct("Pusher").field("url", &self.url()).finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Builds the worker for `cfg` and starts its thread.
+fn spawn(
+    cfg: &PusherBuilder,
+    registry: &Registry,
+) -> Result<(Arc<Shared>, Sender<Command>, JoinHandle<()>, String)> {
+    let target = Target::new(cfg)?;
+    let shared = Arc::new(Shared {
+        stats: Mutex::new(Stats::default()),
+        registry: registry.clone(),
+        started: Instant::now(),
+        interval: cfg.interval,
+    });
+    let (tx, rx) = unbounded();
+    let url = redact_url(&target.url);
+    let worker = Worker {
+        breaker: Breaker::new(cfg.breaker_threshold, cfg.breaker_open),
+        self_metrics: cfg.self_metrics.then(SelfMetrics::new),
+        shared: shared.clone(),
+        rx,
+        pending: None,
+        not_before: None,
+        target,
+        registry: registry.clone(),
+    };
+    let cfg = cfg.clone();
+    let thread = std::thread::Builder::new()
+        .name("pushmetrics-push".into())
+        .spawn(move || worker.run(cfg))
+        .map_err(|e| Error::Io(format!("cannot start the push thread: {e}")))?;
+    Ok((shared, tx, thread, url))
+}
+
+impl crate::fork::Restart for Inner {
+    fn restart_in_child(&self) {
+        let Some(old) = lock(&self.thread).take() else {
+            return; // shut down before the fork
+        };
+        // The thread behind this handle exists only in the parent: never join or detach it.
+        std::mem::forget(old);
+        self.registry.reset();
+        let mut cfg = lock(&self.cfg);
+        let pid = std::process::id().to_string();
+        match cfg.grouping.iter_mut().find(|(k, _)| k == "pid") {
+            Some(entry) => entry.1 = pid,
+            None => cfg.grouping.push(("pid".into(), pid)),
+        }
+        match spawn(&cfg, &self.registry) {
+            Ok((shared, tx, thread, url)) => {
+                *lock(&self.shared) = shared;
+                *lock(&self.tx) = tx;
+                *lock(&self.thread) = Some(thread);
+                *lock(&self.url) = url;
+            }
+            Err(e) => log::error!(target: "pushmetrics", "cannot restart the pusher after fork: {e}"),
+        }
     }
 }
 
@@ -86,37 +153,23 @@ impl Pusher {
     }
 
     pub(crate) fn start(cfg: PusherBuilder, registry: Registry) -> Result<Pusher> {
-        let target = Target::new(&cfg)?;
-        let shared = Arc::new(Shared {
-            stats: Mutex::new(Stats::default()),
-            registry: registry.clone(),
-            started: Instant::now(),
-            interval: cfg.interval,
-        });
-        let (tx, rx) = unbounded();
-        let url = redact_url(&target.url);
-        let worker = Worker {
-            breaker: Breaker::new(cfg.breaker_threshold, cfg.breaker_open),
-            self_metrics: cfg.self_metrics.then(SelfMetrics::new),
-            shared: shared.clone(),
-            rx,
-            pending: None,
-            not_before: None,
-            target,
-            registry,
-        };
-        let shutdown_timeout = cfg.shutdown_timeout;
-        let thread = std::thread::Builder::new()
-            .name("pushmetrics-push".into())
-            .spawn(move || worker.run(cfg))
-            .map_err(|e| Error::Io(format!("cannot start the push thread: {e}")))?;
-        Ok(Pusher {
-            shared,
-            tx,
+        let (shared, tx, thread, url) = spawn(&cfg, &registry)?;
+        let inner = Arc::new(Inner {
+            shared: Mutex::new(shared),
+            tx: Mutex::new(tx),
             thread: Mutex::new(Some(thread)),
-            shutdown_timeout,
-            url,
-        })
+            cfg: Mutex::new(cfg),
+            registry,
+            url: Mutex::new(url),
+        });
+        let weak: std::sync::Weak<dyn crate::fork::Restart> =
+            Arc::downgrade(&(inner.clone() as Arc<dyn crate::fork::Restart>));
+        crate::fork::register(weak);
+        Ok(Pusher { inner })
+    }
+
+    fn shared(&self) -> Arc<Shared> {
+        lock(&self.inner.shared).clone()
     }
 
     /// Pushes now and waits until everything recorded before the call is delivered, or
@@ -124,14 +177,14 @@ impl Pusher {
     pub fn flush(&self, timeout: Duration) -> Result<FlushReport> {
         let (reply, rx) = bounded(1);
         let deadline = Instant::now() + timeout;
-        self.tx
+        lock(&self.inner.tx)
             .send(Command::Flush { deadline, reply })
             .map_err(|_| Error::Shutdown)?;
         match rx.recv_timeout(timeout) {
             Ok(r) => r,
             Err(RecvTimeoutError::Timeout) => Err(Error::Timeout(format!(
                 "flush to {} did not finish within {timeout:?}",
-                self.url
+                self.url()
             ))),
             Err(RecvTimeoutError::Disconnected) => Err(Error::Shutdown),
         }
@@ -140,13 +193,13 @@ impl Pusher {
     /// Stops the schedule, makes a final flush (and the DELETE, if configured) within
     /// `timeout`, and joins the thread. Calling it again does nothing and returns `Ok`.
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
-        let Some(thread) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        let Some(thread) = lock(&self.inner.thread).take() else {
             return Ok(());
         };
         let (reply, rx) = bounded(1);
         let deadline = Instant::now() + timeout;
-        if self
-            .tx
+        let tx = lock(&self.inner.tx).clone();
+        if tx
             .send(Command::Shutdown {
                 deadline,
                 reply: Some(reply),
@@ -162,46 +215,49 @@ impl Pusher {
             }
             Err(_) => Err(Error::Timeout(format!(
                 "final flush to {} did not finish within {timeout:?}",
-                self.url
+                self.url()
             ))),
         }
     }
 
+    /// Whether `shutdown` has been called.
+    pub fn is_shut_down(&self) -> bool {
+        lock(&self.inner.thread).is_none()
+    }
+
     /// The pusher's health counters.
     pub fn stats(&self) -> Stats {
-        let mut s = self
-            .shared
-            .stats
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        s.add_guard(&self.shared.registry.guard_stats());
-        s.queue_length = self.tx.len() as u64;
+        let shared = self.shared();
+        let mut s = lock(&shared.stats).clone();
+        s.add_guard(&shared.registry.guard_stats());
+        s.queue_length = lock(&self.inner.tx).len() as u64;
         s
     }
 
     /// True while the last successful push is recent: within three intervals (or, before
     /// the first success, within three intervals of the start).
     pub fn healthy(&self) -> bool {
-        let s = self.shared.stats.lock().unwrap_or_else(|e| e.into_inner());
-        let window = self.shared.interval * 3;
+        let shared = self.shared();
+        let s = lock(&shared.stats);
+        let window = shared.interval * 3;
         match s.last_success {
             Some(t) => SystemTime::now()
                 .duration_since(t)
                 .map_or(true, |age| age <= window),
-            None => self.shared.started.elapsed() <= window,
+            None => shared.started.elapsed() <= window,
         }
     }
 
     /// The group URL pushed to, credentials removed.
-    pub fn url(&self) -> &str {
-        &self.url
+    pub fn url(&self) -> String {
+        lock(&self.inner.url).clone()
     }
 }
 
 impl Drop for Pusher {
     fn drop(&mut self) {
-        let _ = self.shutdown(self.shutdown_timeout);
+        let timeout = lock(&self.inner.cfg).shutdown_timeout;
+        let _ = self.shutdown(timeout);
     }
 }
 
@@ -526,7 +582,8 @@ impl Worker {
         };
         stats.consecutive_failures = self.breaker.consecutive_failures();
         stats.breaker = self.breaker.state();
-        *self.shared.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+        let _section = crate::fork::enter();
+        *lock(&self.shared.stats) = stats;
         out
     }
 
@@ -545,7 +602,8 @@ impl Worker {
             },
             &mut stats,
         );
-        *self.shared.stats.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+        let _section = crate::fork::enter();
+        *lock(&self.shared.stats) = stats;
         r.map_err(|f| Error::Push(f.message))
     }
 }

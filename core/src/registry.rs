@@ -247,6 +247,21 @@ impl Registry {
             .collect()
     }
 
+    /// Sets every counter, histogram and summary back to zero; gauges keep their values.
+    /// Series and handles stay. A forked child does this so it never reports the
+    /// parent's counts a second time.
+    pub fn reset(&self) {
+        for e in self
+            .inner
+            .families
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            e.family.reset();
+        }
+    }
+
     /// Live series in the registry.
     pub fn series_count(&self) -> usize {
         self.inner.shared.series.load(Relaxed)

@@ -149,6 +149,20 @@ impl Adder {
         }
     }
 
+    pub(crate) fn reset(&self) {
+        self.ints.store(0, Relaxed);
+        self.floats.store(0f64.to_bits(), Relaxed);
+        let stripes = self.stripes.load(Acquire);
+        if !stripes.is_null() {
+            for i in 0..stripe_count() {
+                // SAFETY: see `stripe`.
+                let s = unsafe { &*stripes.add(i) };
+                s.ints.store(0, Relaxed);
+                s.floats.store(0f64.to_bits(), Relaxed);
+            }
+        }
+    }
+
     pub(crate) fn get(&self) -> f64 {
         let mut ints = self.ints.load(Relaxed);
         let mut floats = f64::from_bits(self.floats.load(Relaxed));

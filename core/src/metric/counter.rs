@@ -24,6 +24,9 @@ impl Kind for CounterKind {
     fn read(cell: &Adder, _: &()) -> Value {
         Value::Counter(cell.get())
     }
+    fn reset(cell: &Adder) {
+        cell.reset();
+    }
 }
 
 fn check(family: &Family<CounterKind>, v: f64) -> Result<()> {

@@ -92,6 +92,9 @@ impl Kind for HistogramKind {
             sum: AtomicU64::new(0f64.to_bits()),
         }
     }
+    fn reset(cell: &HistogramCell) {
+        zero(cell)
+    }
     fn read(cell: &HistogramCell, bounds: &Arc<[f64]>) -> Value {
         let mut acc = 0u64;
         let cumulative: Vec<u64> = cell
@@ -109,6 +112,11 @@ impl Kind for HistogramKind {
             sum: f64::from_bits(cell.sum.load(Relaxed)),
         }
     }
+}
+
+fn zero(cell: &HistogramCell) {
+    cell.counts.iter().for_each(|c| c.store(0, Relaxed));
+    cell.sum.store(0f64.to_bits(), Relaxed);
 }
 
 fn check(family: &Family<HistogramKind>, v: f64) -> Result<()> {

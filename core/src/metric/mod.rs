@@ -77,6 +77,8 @@ pub(crate) trait Kind: Send + Sync + Sized + 'static {
     fn config(opts: &TypeOptions) -> Result<Self::Config>;
     fn new_cell(cfg: &Self::Config) -> Self::Cell;
     fn read(cell: &Self::Cell, cfg: &Self::Config) -> Value;
+    /// Back to zero (gauges keep their value: they describe state, not a count).
+    fn reset(cell: &Self::Cell);
 }
 
 /// One series: a cell plus its label values and the bookkeeping of idleness for the TTL.
@@ -418,6 +420,15 @@ impl<K: Kind> Family<K> {
     }
 }
 
+impl<K: Kind> Family<K> {
+    fn reset(&self) {
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        for s in map.iter().chain(self.overflow.get()) {
+            K::reset(&s.cell);
+        }
+    }
+}
+
 impl<K: Kind> Drop for Family<K> {
     fn drop(&mut self) {
         let n = self.map.get_mut().map_or(0, |m| m.len());
@@ -429,11 +440,15 @@ impl<K: Kind> Drop for Family<K> {
 pub(crate) trait AnyFamily: Send + Sync {
     fn collect(&self) -> FamilySnapshot;
     fn guard_stats(&self) -> crate::cardinality::GuardCounts;
+    fn reset(&self);
 }
 
 impl<K: Kind> AnyFamily for Family<K> {
     fn collect(&self) -> FamilySnapshot {
         Family::collect(self)
+    }
+    fn reset(&self) {
+        Family::reset(self)
     }
     fn guard_stats(&self) -> crate::cardinality::GuardCounts {
         let mut c = self.stats.read();

@@ -102,6 +102,12 @@ impl Kind for SummaryKind {
             count: 0,
         }))
     }
+    fn reset(cell: &SummaryCell) {
+        let mut st = cell.0.lock().unwrap_or_else(|e| e.into_inner());
+        st.windows.iter_mut().for_each(Sketch::clear);
+        st.sum = 0.0;
+        st.count = 0;
+    }
     fn read(cell: &SummaryCell, cfg: &SummaryConfig) -> Value {
         let mut st = cell.0.lock().unwrap_or_else(|e| e.into_inner());
         st.rotate(cfg, Instant::now());

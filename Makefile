@@ -1,0 +1,31 @@
+# pushmetrics: `make demo` runs the demo, `make test` every test suite, `make bench` the
+# benchmarks. Each installs what it needs first (scripts/deps.sh).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+LANGS := rust c python node
+
+.PHONY: help deps demo test bench $(addprefix test-,$(LANGS)) lint
+
+help:
+	@echo "make demo   build the library and run the examples against a local Pushgateway"
+	@echo "make test   run every test suite"
+	@echo "make bench  run the benchmarks side by side with the incumbent libraries"
+
+deps:
+	@bash scripts/deps.sh
+
+demo: deps
+	@bash examples/demo.sh
+
+test: deps
+	@bash tests/run.sh $(LANGS)
+
+test-%: deps
+	@bash tests/run.sh $*
+
+bench: deps
+	@bash bench/run.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The core's needs: a Pushgateway for the end-to-end tests, curl and openssl for the test
+# helpers (TLS material), and prometheus_client's parser for the text round-trip test.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+apt_need prometheus-pushgateway curl openssl
+command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
+venv_need prometheus_client

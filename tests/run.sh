@@ -7,7 +7,7 @@ cd "$root"
 passed=0; failed=0; failures=()
 for lang in "$@"; do
     case $lang in
-    rust) cmd=(cargo test --release --workspace --quiet) ;;
+    rust) cmd=(cargo test --release --quiet) ;;
     *) [ -x "tests/$lang/run.sh" ] || continue; cmd=("tests/$lang/run.sh") ;;
     esac
     echo "=== $lang tests ==="

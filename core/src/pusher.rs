@@ -141,7 +141,9 @@ impl crate::fork::Restart for Inner {
                 *lock(&self.thread) = Some(thread);
                 *lock(&self.url) = url;
             }
-            Err(e) => log::error!(target: "pushmetrics", "cannot restart the pusher after fork: {e}"),
+            Err(e) => {
+                log::error!(target: "pushmetrics", "cannot restart the pusher after fork: {e}")
+            }
         }
     }
 }
@@ -306,6 +308,9 @@ struct Failure {
 /// Everything needed to send to one group: URL, client, retry policy and budget.
 struct Target {
     url: String,
+    grouping: Vec<String>,
+    /// Families already warned about a label that a grouping label overrides.
+    warned: std::collections::HashSet<String>,
     http: Http,
     method: Method,
     format: Format,
@@ -321,6 +326,10 @@ impl Target {
     fn new(cfg: &PusherBuilder) -> Result<Target> {
         Ok(Target {
             url: group_url(&cfg.url, &cfg.job, &cfg.grouping)?,
+            grouping: std::iter::once("job".to_string())
+                .chain(cfg.grouping.iter().map(|(k, _)| k.clone()))
+                .collect(),
+            warned: Default::default(),
             http: Http::new(&cfg.http)?,
             method: cfg.method,
             format: cfg.format,
@@ -371,6 +380,7 @@ impl Target {
             series: snapshot.series_count() as u64,
             ..FlushReport::default()
         };
+        self.warn_overridden_labels(snapshot);
         let content_type = self.format.content_type();
         for (i, body) in self.bodies(snapshot).into_iter().enumerate() {
             let method = if i == 0 { self.method } else { Method::Post };
@@ -391,6 +401,27 @@ impl Target {
         }
         report.duration = start.elapsed();
         Ok(report)
+    }
+
+    /// The gateway silently replaces a label of the body by the grouping label of the same
+    /// name, which can merge series; say so once per family.
+    fn warn_overridden_labels(&mut self, snapshot: &Snapshot) {
+        for f in snapshot.families() {
+            let clash = f
+                .label_names()
+                .iter()
+                .chain(f.const_labels().iter().map(|(n, _)| n))
+                .find(|n| self.grouping.contains(n));
+            if let Some(label) = clash {
+                if self.warned.insert(f.name().to_owned()) {
+                    log::warn!(
+                        target: "pushmetrics",
+                        "metric {} has a label {label:?} that the grouping label of the same name overrides on the gateway",
+                        f.name()
+                    );
+                }
+            }
+        }
     }
 
     fn delete(
@@ -484,9 +515,11 @@ impl Worker {
     fn run(mut self, cfg: PusherBuilder) {
         let interval = cfg.interval;
         let flush_deadline = cfg.effective_flush_deadline();
+        // The first push comes one interval after the start, shifted by a random offset
+        // so that a fleet started together does not push in lock-step.
         let offset = interval.mul_f64(cfg.jitter * crate::sampling::random_f64());
         let start = Instant::now() + offset;
-        let mut next = start;
+        let mut next = start + interval;
         loop {
             let cmd = match self.pending.take() {
                 Some(c) => Some(c),

@@ -14,7 +14,8 @@ start)
         echo "echo 'prometheus-pushgateway is not installed (run: make deps)' >&2; false"
         exit 1
     fi
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    port=${PGW_PORT:-}
+    [ -n "$port" ] || port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     log=$(mktemp /tmp/pushmetrics-pgw.XXXXXX.log)
     "$bin" --web.listen-address="127.0.0.1:$port" --persistence.file="" \
         --web.enable-admin-api >"$log" 2>&1 &

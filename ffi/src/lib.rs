@@ -1,1 +1,40 @@
-//! The C ABI of pushmetrics.
+//! The C ABI of pushmetrics: `libpushmetrics.so` / `libpushmetrics.a` and
+//! `include/pushmetrics.h` (generated from this crate by cbindgen). Every function checks
+//! its arguments, stops panics at the border and returns a `pm_status`; the types and
+//! errors of the core are translated here and nothing else is.
+#![allow(non_camel_case_types)]
+
+pub mod counter;
+pub mod error;
+mod family;
+mod ffi;
+mod fork;
+pub mod gauge;
+pub mod histogram;
+pub mod log;
+pub mod metric_options;
+mod panic;
+pub mod pusher;
+pub mod pusher_config;
+pub mod registry;
+pub mod stats;
+pub mod summary;
+
+use std::ffi::c_char;
+
+/// The version of the C ABI this header describes. It changes only when a function or type
+/// changes incompatibly; compare it with `pm_abi_version()` to detect a mismatched library.
+pub const PM_ABI_VERSION: u32 = 1;
+
+/// The library version, e.g. "0.1.0". A static string; do not free it.
+#[no_mangle]
+pub extern "C" fn pm_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// The C ABI version of the linked library; equals PM_ABI_VERSION when the header and the
+/// library match.
+#[no_mangle]
+pub extern "C" fn pm_abi_version() -> u32 {
+    PM_ABI_VERSION
+}

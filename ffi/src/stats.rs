@@ -1,0 +1,141 @@
+//! Plain-data results a caller owns: a pusher's health (`pm_stats`) and what one flush
+//! delivered (`pm_flush_report`). Each starts with `size`, so the structs can grow without
+//! breaking programs built against an older header.
+
+use crate::error::Failure;
+use crate::ffi::write_versioned;
+use pushmetrics_core::{BreakerState, FlushReport, Stats};
+use std::mem::size_of;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// State of a pusher's circuit breaker.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum pm_breaker_state {
+    /// Pushing normally.
+    PM_BREAKER_CLOSED = 0,
+    /// Not pushing until the open period ends.
+    PM_BREAKER_OPEN = 1,
+    /// One probe push is allowed; its outcome closes or re-opens the breaker.
+    PM_BREAKER_HALF_OPEN = 2,
+}
+
+/// A pusher's health, filled by `pm_pusher_stats`. Set `size` to `sizeof(pm_stats)` before
+/// the call (or initialise with PM_STATS_INIT); the library writes the fields that fit and
+/// sets `size` to the bytes it wrote. The last error text comes from
+/// `pm_pusher_last_error`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pm_stats {
+    /// Set by the caller to sizeof(pm_stats); set by the library to the bytes written.
+    pub size: usize,
+    /// Flushes that delivered everything.
+    pub pushes_ok: u64,
+    /// Flushes that failed (after their retries).
+    pub pushes_failed: u64,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests that were retries.
+    pub retries: u64,
+    /// Retries not made because the retry budget was spent.
+    pub retries_denied: u64,
+    /// Scheduled flushes skipped because the circuit breaker was open.
+    pub flushes_skipped: u64,
+    /// Unix time of the last successful flush in milliseconds, or -1 if none yet.
+    pub last_success_unix_ms: i64,
+    /// Failed flushes since the last success.
+    pub consecutive_failures: u32,
+    /// State of the circuit breaker.
+    pub breaker: pm_breaker_state,
+    /// Live series in the registry.
+    pub series: u64,
+    /// Calls folded into overflow series, all metrics together.
+    pub overflowed: u64,
+    /// Series evicted for idleness, all metrics together.
+    pub evicted: u64,
+    /// Calls skipped by sampling, all metrics together.
+    pub sampled_out: u64,
+    /// Commands waiting for the push thread.
+    pub queue_length: u64,
+    /// Request body bytes sent (after compression).
+    pub bytes_sent: u64,
+    /// Duration of the last flush in milliseconds, or -1 if none yet.
+    pub last_push_duration_ms: f64,
+    /// Whether a flush has failed (its message: `pm_pusher_last_error`).
+    pub has_last_error: bool,
+}
+
+/// What one flush delivered, filled by `pm_pusher_flush` and `pm_pusher_config_push_once`.
+/// Set `size` to `sizeof(pm_flush_report)` before the call (or use PM_FLUSH_REPORT_INIT).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pm_flush_report {
+    /// Set by the caller to sizeof(pm_flush_report); set by the library to the bytes written.
+    pub size: usize,
+    /// HTTP requests sent, retries included.
+    pub requests: u32,
+    /// Body bytes sent (after compression).
+    pub bytes: u64,
+    /// Series in the pushed snapshot (self-metrics included).
+    pub series: u64,
+    /// Wall time of the flush in milliseconds.
+    pub duration_ms: f64,
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+impl From<&Stats> for pm_stats {
+    fn from(s: &Stats) -> pm_stats {
+        pm_stats {
+            size: 0,
+            pushes_ok: s.pushes_ok,
+            pushes_failed: s.pushes_failed,
+            requests: s.requests,
+            retries: s.retries,
+            retries_denied: s.retries_denied,
+            flushes_skipped: s.flushes_skipped,
+            last_success_unix_ms: s
+                .last_success
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(-1, |d| d.as_millis() as i64),
+            consecutive_failures: s.consecutive_failures,
+            breaker: match s.breaker {
+                BreakerState::Closed => pm_breaker_state::PM_BREAKER_CLOSED,
+                BreakerState::Open => pm_breaker_state::PM_BREAKER_OPEN,
+                BreakerState::HalfOpen => pm_breaker_state::PM_BREAKER_HALF_OPEN,
+            },
+            series: s.series,
+            overflowed: s.overflowed,
+            evicted: s.evicted,
+            sampled_out: s.sampled_out,
+            queue_length: s.queue_length,
+            bytes_sent: s.bytes_sent,
+            last_push_duration_ms: s.last_push_duration.map_or(-1.0, millis),
+            has_last_error: s.last_error.is_some(),
+        }
+    }
+}
+
+pub(crate) fn write_stats(out: *mut pm_stats, s: &Stats) -> Result<(), Failure> {
+    write_versioned(out, pm_stats::from(s), "out", size_of::<pm_stats>())
+}
+
+/// Fills an optional report (NULL: not wanted).
+pub(crate) fn write_report(out: *mut pm_flush_report, r: &FlushReport) -> Result<(), Failure> {
+    if out.is_null() {
+        return Ok(());
+    }
+    let report = pm_flush_report {
+        size: 0,
+        requests: r.requests,
+        bytes: r.bytes,
+        series: r.series,
+        duration_ms: millis(r.duration),
+    };
+    write_versioned(out, report, "report", size_of::<pm_flush_report>())
+}

@@ -54,6 +54,12 @@ impl Hasher64 {
     #[inline]
     pub(crate) fn str(&mut self, s: &str) {
         let b = s.as_bytes();
+        if b.len() <= 8 {
+            // Most label values are short: one word, read without a byte loop.
+            self.word(small_word(b));
+            self.word(b.len() as u64);
+            return;
+        }
         self.word(b.len() as u64);
         let mut chunks = b.chunks_exact(8);
         for c in &mut chunks {
@@ -61,12 +67,7 @@ impl Hasher64 {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            // Byte by byte: a memcpy call for at most 7 bytes costs more than the loop.
-            let mut w = 0u64;
-            for (i, b) in rest.iter().enumerate() {
-                w |= u64::from(*b) << (8 * i);
-            }
-            self.word(w);
+            self.word(small_word(rest));
         }
     }
     #[inline]
@@ -88,6 +89,46 @@ pub(crate) fn hash_values<S: AsRef<str>>(values: &[S]) -> u64 {
         h.str(v.as_ref());
     }
     h.finish()
+}
+
+/// Up to 8 bytes as one word, injective for a given length: overlapping loads cover every
+/// byte without a loop or a copy.
+#[inline]
+fn small_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    debug_assert!(n <= 8);
+    // SAFETY: every index below is < n, and each 4-byte read starts at 0 or n - 4 with n >= 4.
+    unsafe {
+        let p = b.as_ptr();
+        match n {
+            0 => 0,
+            1..=3 => u64::from(*p) | u64::from(*p.add(n / 2)) << 8 | u64::from(*p.add(n - 1)) << 16,
+            4..=7 => {
+                let lo = u32::from_le((p as *const u32).read_unaligned());
+                let hi = u32::from_le((p.add(n - 4) as *const u32).read_unaligned());
+                u64::from(lo) | u64::from(hi) << 32
+            }
+            _ => u64::from_le((p as *const u64).read_unaligned()),
+        }
+    }
+}
+
+/// Byte equality tuned for short label values: two overlapping word loads instead of a
+/// `memcmp` call, which costs more than the comparison itself for values of a few bytes.
+#[inline]
+fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n <= 8 {
+        return small_word(a) == small_word(b);
+    }
+    if n <= 16 {
+        let word8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap());
+        return word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8);
+    }
+    a == b
 }
 
 /// Label values encoded as [`LabelValues`] does, borrowed from a snapshot's arena.
@@ -161,14 +202,28 @@ impl LabelValues {
     #[inline]
     pub(crate) fn matches<S: AsRef<str>>(&self, values: &[S]) -> bool {
         let n = values.len();
-        if self.0.len() < 4 * n {
+        let buf: &[u8] = &self.0;
+        let data = 4 * n;
+        if buf.len() < data {
             return false;
         }
-        values.iter().enumerate().all(|(i, v)| {
-            let (a, b) = (self.get(n, i).as_bytes(), v.as_ref().as_bytes());
-            // Label values are short: an inline loop beats a memcmp call.
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-        })
+        let mut start = 0usize;
+        for (i, v) in values.iter().enumerate() {
+            // SAFETY: 4 * i + 4 <= 4 * n <= buf.len(), checked above.
+            let end = unsafe { (buf.as_ptr().add(4 * i) as *const u32).read_unaligned() };
+            let end = u32::from_le(end) as usize;
+            let v = v.as_ref().as_bytes();
+            if end < start || end - start != v.len() || data + end > buf.len() {
+                return false;
+            }
+            // SAFETY: start <= end and data + end <= buf.len(), checked just above.
+            let stored = unsafe { buf.get_unchecked(data + start..data + end) };
+            if !eq_bytes(stored, v) {
+                return false;
+            }
+            start = end;
+        }
+        data + start == buf.len()
     }
 
     pub(crate) fn iter(&self, n: usize) -> impl Iterator<Item = &str> + '_ {
@@ -215,6 +270,17 @@ mod tests {
         );
         assert!(v.matches(&["ab", "", "c\u{e9}\n\"x"]));
         assert!(!v.matches(&["a", "b", "c\u{e9}\n\"x"]));
+        assert!(!v.matches(&["ab", ""]));
+        for (x, y) in [
+            ("abc", "abd"),
+            ("abcd", "abce"),
+            ("abcdefgh", "abcdefgi"),
+            ("abcdefghij", "abcdefghiX"),
+            ("a".repeat(40).as_str(), "a".repeat(39).as_str()),
+        ] {
+            assert!(!LabelValues::new(&[x]).matches(&[y]), "{x} vs {y}");
+            assert!(LabelValues::new(&[x]).matches(&[x]));
+        }
         assert_ne!(hash_values(&["ab", "c"]), hash_values(&["a", "bc"]));
         let empty = LabelValues::new::<&str>(&[]);
         assert!(empty.matches::<&str>(&[]));

@@ -29,15 +29,21 @@ impl Kind for CounterKind {
     }
 }
 
+#[inline]
 fn check(family: &Family<CounterKind>, v: f64) -> Result<()> {
     if v >= 0.0 && v.is_finite() {
         Ok(())
     } else {
-        Err(Error::InvalidValue {
-            metric: family.name().to_owned(),
-            value: v,
-            reason: "a counter increment must be a finite number >= 0",
-        })
+        Err(invalid(family, v))
+    }
+}
+
+#[cold]
+fn invalid(family: &Family<CounterKind>, v: f64) -> Error {
+    Error::InvalidValue {
+        metric: family.name().to_owned(),
+        value: v,
+        reason: "a counter increment must be a finite number >= 0",
     }
 }
 

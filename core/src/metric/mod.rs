@@ -226,15 +226,21 @@ impl<K: Kind> Family<K> {
         self.map.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    #[inline]
     fn check_count(&self, n: usize) -> Result<()> {
         if n != self.desc.declared.len() {
-            return Err(Error::LabelCount {
-                metric: self.desc.name.clone(),
-                expected: self.desc.declared.len(),
-                got: n,
-            });
+            return Err(self.count_error(n));
         }
         Ok(())
+    }
+
+    #[cold]
+    fn count_error(&self, n: usize) -> Error {
+        Error::LabelCount {
+            metric: self.desc.name.clone(),
+            expected: self.desc.declared.len(),
+            got: n,
+        }
     }
 
     /// Runs `f` on the series for `values` (in declared order) without cloning its handle:

@@ -1,0 +1,24 @@
+// The ES module entry: the same objects as the CommonJS entry.
+import pm from './index.js';
+
+export const {
+  Registry,
+  register,
+  Counter,
+  Gauge,
+  Histogram,
+  Summary,
+  linearBuckets,
+  exponentialBuckets,
+  Pusher,
+  Pushgateway,
+  PushmetricsError,
+  InvalidNameError,
+  LabelError,
+  InvalidValueError,
+  ConfigError,
+  ConflictError,
+  PushError,
+  TimeoutError,
+} = pm;
+export default pm;

@@ -1,0 +1,142 @@
+//! Counter cells shared with JavaScript. A held counter child adds into a `Float64Array`
+//! slot (a JIT-compiled store, no native call); the slot lives in native memory, and
+//! `drain` moves what was added since the last drain into the core counter. Draining runs
+//! before every `metrics()`, `flush()` and `shutdown()`, and on a background thread every
+//! `DRAIN_PERIOD` for the pusher's own ticks.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsObject};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Slots per chunk: one allocation per 512 held children.
+const CHUNK: usize = 512;
+/// How stale a scheduled push may be about held-child increments. An explicit flush,
+/// shutdown or `metrics()` drains first and is never stale.
+const DRAIN_PERIOD: Duration = Duration::from_millis(250);
+
+/// One block of slots. JS writes a slot only from the thread that owns its child (plain
+/// aligned 8-byte stores, never torn); Rust only reads them, with atomic loads.
+struct Chunk(Box<[AtomicU64]>);
+
+struct Attached {
+    chunk: u32,
+    index: u32,
+    counter: pushmetrics::Counter,
+    /// The slot's value at the last drain.
+    drained: f64,
+}
+
+#[derive(Default)]
+struct Cells {
+    chunks: Vec<Arc<Chunk>>,
+    /// By `chunk << 32 | index`.
+    attached: HashMap<u64, Attached>,
+}
+
+static CELLS: LazyLock<Mutex<Cells>> = LazyLock::new(Mutex::default);
+static DRAINER: AtomicBool = AtomicBool::new(false);
+
+fn cells() -> MutexGuard<'static, Cells> {
+    CELLS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Attached {
+    fn drain(&mut self, chunks: &[Arc<Chunk>]) {
+        let now = f64::from_bits(chunks[self.chunk as usize].0[self.index as usize].load(Relaxed));
+        if now != self.drained {
+            // The JS side only adds finite values >= 0, so the difference is a valid
+            // increment; an invalid one is refused by the core and never recorded.
+            let _ = self.counter.inc_by(now - self.drained);
+            self.drained = now;
+        }
+    }
+}
+
+/// Moves every slot's new increments into its counter.
+pub fn drain() {
+    let mut c = cells();
+    let Cells { chunks, attached } = &mut *c;
+    for a in attached.values_mut() {
+        a.drain(chunks);
+    }
+}
+
+/// A new chunk of slots for the calling environment: `{ id, buffer }`.
+#[napi(
+    js_name = "newCellChunk",
+    ts_return_type = "{ id: number, buffer: ArrayBuffer }"
+)]
+pub fn new_cell_chunk(env: Env) -> napi::Result<JsObject> {
+    let chunk = Arc::new(Chunk((0..CHUNK).map(|_| AtomicU64::new(0)).collect()));
+    let ptr = chunk.0.as_ptr() as *mut u8;
+    let id = {
+        let mut c = cells();
+        c.chunks.push(chunk.clone());
+        (c.chunks.len() - 1) as u32
+    };
+    // SAFETY: the memory is owned by `chunk`, kept alive by the registry of chunks for the
+    // life of the process and by the buffer's own hint until the buffer is collected.
+    let buf =
+        unsafe { env.create_arraybuffer_with_borrowed_data(ptr, CHUNK * 8, chunk, |_, _| {})? };
+    let mut out = env.create_object()?;
+    out.set_named_property("id", id)?;
+    out.set_named_property("buffer", buf.into_raw())?;
+    Ok(out)
+}
+
+/// Starts draining slot `index` of chunk `chunk` into `counter`.
+pub fn attach(chunk: u32, index: u32, counter: pushmetrics::Counter) -> napi::Result<()> {
+    let mut c = cells();
+    let slot = c
+        .chunks
+        .get(chunk as usize)
+        .and_then(|ch| ch.0.get(index as usize))
+        .ok_or_else(|| Error::from_reason(format!("no cell {chunk}:{index}")))?;
+    let drained = f64::from_bits(slot.load(Relaxed));
+    let key = u64::from(chunk) << 32 | u64::from(index);
+    c.attached.insert(
+        key,
+        Attached {
+            chunk,
+            index,
+            counter,
+            drained,
+        },
+    );
+    drop(c);
+    if !DRAINER.swap(true, Relaxed) {
+        // A plain thread, not a libuv handle: it never keeps the process alive.
+        let _ = std::thread::Builder::new()
+            .name("pushmetrics-cells".into())
+            .spawn(|| loop {
+                std::thread::sleep(DRAIN_PERIOD);
+                drain();
+            });
+    }
+    Ok(())
+}
+
+/// Drains slot `index` of chunk `chunk` a last time, detaches it and zeroes it for reuse
+/// (its child was collected).
+#[napi(js_name = "releaseCell")]
+pub fn release_cell(chunk: u32, index: u32) {
+    let mut c = cells();
+    let Cells { chunks, attached } = &mut *c;
+    if let Some(mut a) = attached.remove(&(u64::from(chunk) << 32 | u64::from(index))) {
+        a.drain(chunks);
+        chunks[chunk as usize].0[index as usize].store(0f64.to_bits(), Relaxed);
+    }
+}
+
+/// Drains every slot now.
+#[napi(js_name = "drainCells")]
+pub fn drain_cells() {
+    drain();
+}
+
+/// Does nothing: the cost of one native call, for the benchmarks.
+#[napi(js_name = "noop")]
+pub fn noop() {}

@@ -1,0 +1,255 @@
+//! Registries: the default one and private ones with their cardinality options, the text
+//! exposition (encoded off the main thread), prom-client's JSON view, reset and removal.
+
+use crate::cells;
+use crate::errors::{self, Result};
+use napi::bindgen_prelude::*;
+use napi::Env;
+use pushmetrics::{Registry, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The cardinality options of a registry (DESIGN.md's names, in camelCase).
+#[napi(object)]
+pub struct RegistryOptions {
+    pub max_series_per_metric: Option<u32>,
+    pub max_series: Option<u32>,
+    pub max_label_value_length: Option<u32>,
+    pub series_ttl_ms: Option<f64>,
+}
+
+/// A millisecond option as a `Duration`, refusing what is not a finite number >= 0.
+pub fn millis(name: &str, ms: f64) -> Result<Duration> {
+    if !(ms >= 0.0 && ms.is_finite()) {
+        return Err(errors::config(format!(
+            "{name} {ms} must be a finite number of milliseconds >= 0"
+        )));
+    }
+    Ok(Duration::from_secs_f64(ms / 1e3))
+}
+
+/// A set of metric families.
+#[napi]
+pub struct NativeRegistry {
+    pub(crate) inner: Registry,
+}
+
+#[napi]
+impl NativeRegistry {
+    /// A private registry.
+    #[napi(constructor)]
+    pub fn new(options: Option<RegistryOptions>) -> Result<Self> {
+        let mut b = Registry::builder();
+        if let Some(o) = options {
+            if let Some(n) = o.max_series_per_metric {
+                b = b.max_series_per_metric(n as usize);
+            }
+            if let Some(n) = o.max_series {
+                b = b.max_series(n as usize);
+            }
+            if let Some(n) = o.max_label_value_length {
+                b = b.max_label_value_length(n as usize);
+            }
+            if let Some(ms) = o.series_ttl_ms {
+                b = b.series_ttl(millis("seriesTtlMs", ms)?);
+            }
+        }
+        Ok(NativeRegistry {
+            inner: errors::core(b.build())?,
+        })
+    }
+
+    /// The process-wide default registry (shared by every worker thread).
+    #[napi(factory)]
+    pub fn default_registry() -> Self {
+        NativeRegistry {
+            inner: Registry::default_registry().clone(),
+        }
+    }
+
+    /// The text exposition, encoded on a libuv worker thread.
+    #[napi]
+    pub fn metrics(&self) -> AsyncTask<Encode> {
+        AsyncTask::new(Encode(self.inner.clone()))
+    }
+
+    /// The text exposition, on the calling thread.
+    #[napi]
+    pub fn metrics_sync(&self) -> String {
+        cells::drain();
+        self.inner.encode_text()
+    }
+
+    /// Every family in prom-client's `getMetricsAsJSON()` shape.
+    #[napi]
+    pub fn metrics_json(&self) -> Vec<MetricJson> {
+        cells::drain();
+        let snap = self.inner.snapshot();
+        snap.families().iter().map(family_json).collect()
+    }
+
+    /// Counters, histograms and summaries back to zero (gauges keep their values).
+    #[napi]
+    pub fn reset(&self) {
+        cells::drain();
+        self.inner.reset();
+    }
+
+    /// Removes the family `name`; whether it existed.
+    #[napi]
+    pub fn unregister(&self, name: String) -> bool {
+        self.inner.unregister(&name)
+    }
+
+    /// Live series in the registry.
+    #[napi]
+    pub fn series_count(&self) -> u32 {
+        self.inner.series_count() as u32
+    }
+
+    /// Per metric: what the cardinality guard and the sampler did.
+    #[napi]
+    pub fn guard_stats(&self) -> Vec<GuardStat> {
+        self.inner
+            .guard_stats()
+            .into_iter()
+            .map(|(name, g)| GuardStat {
+                name,
+                series: g.series as f64,
+                overflowed: g.overflowed as f64,
+                truncated: g.truncated as f64,
+                evicted: g.evicted as f64,
+                sampled_seen: g.sampled_seen as f64,
+                sampled_kept: g.sampled_kept as f64,
+            })
+            .collect()
+    }
+}
+
+/// Encodes a registry as text off the main thread.
+pub struct Encode(Registry);
+
+impl Task for Encode {
+    type Output = String;
+    type JsValue = String;
+    fn compute(&mut self) -> napi::Result<String> {
+        cells::drain();
+        Ok(self.0.encode_text())
+    }
+    fn resolve(&mut self, _: Env, out: String) -> napi::Result<String> {
+        Ok(out)
+    }
+}
+
+/// `GuardCounts` of one metric.
+#[napi(object)]
+pub struct GuardStat {
+    pub name: String,
+    pub series: f64,
+    pub overflowed: f64,
+    pub truncated: f64,
+    pub evicted: f64,
+    pub sampled_seen: f64,
+    pub sampled_kept: f64,
+}
+
+/// One sample in prom-client's JSON shape.
+#[napi(object)]
+pub struct SampleJson {
+    pub value: f64,
+    pub labels: HashMap<String, String>,
+    pub metric_name: Option<String>,
+}
+
+/// One family in prom-client's JSON shape.
+#[napi(object)]
+pub struct MetricJson {
+    pub name: String,
+    pub help: String,
+    #[napi(js_name = "type")]
+    pub kind: String,
+    pub values: Vec<SampleJson>,
+    pub aggregator: String,
+}
+
+fn family_json(f: &pushmetrics::FamilySnapshot) -> MetricJson {
+    let mut values = Vec::new();
+    let name = f.name();
+    for s in f.iter() {
+        let labels: HashMap<String, String> = f
+            .const_labels()
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .chain(s.labels().map(|(n, v)| (n.to_owned(), v.to_owned())))
+            .collect();
+        let with = |extra: Option<(&str, String)>| {
+            let mut l = labels.clone();
+            if let Some((n, v)) = extra {
+                l.insert(n.to_owned(), v);
+            }
+            l
+        };
+        match s.value() {
+            Value::Counter(v) | Value::Gauge(v) => values.push(SampleJson {
+                value: *v,
+                labels: labels.clone(),
+                metric_name: None,
+            }),
+            Value::Histogram {
+                bounds,
+                cumulative,
+                count,
+                sum,
+            } => {
+                for (i, c) in cumulative.iter().enumerate() {
+                    let le = bounds.get(i).map_or("+Inf".to_owned(), |b| b.to_string());
+                    values.push(SampleJson {
+                        value: *c as f64,
+                        labels: with(Some(("le", le))),
+                        metric_name: Some(format!("{name}_bucket")),
+                    });
+                }
+                values.push(SampleJson {
+                    value: *sum,
+                    labels: with(None),
+                    metric_name: Some(format!("{name}_sum")),
+                });
+                values.push(SampleJson {
+                    value: *count as f64,
+                    labels: with(None),
+                    metric_name: Some(format!("{name}_count")),
+                });
+            }
+            Value::Summary {
+                quantiles,
+                sum,
+                count,
+            } => {
+                for (q, v) in quantiles.iter() {
+                    values.push(SampleJson {
+                        value: *v,
+                        labels: with(Some(("quantile", q.to_string()))),
+                        metric_name: None,
+                    });
+                }
+                values.push(SampleJson {
+                    value: *sum,
+                    labels: with(None),
+                    metric_name: Some(format!("{name}_sum")),
+                });
+                values.push(SampleJson {
+                    value: *count as f64,
+                    labels: with(None),
+                    metric_name: Some(format!("{name}_count")),
+                });
+            }
+        }
+    }
+    MetricJson {
+        name: name.to_owned(),
+        help: f.help().to_owned(),
+        kind: f.metric_type().as_str().to_owned(),
+        values,
+        aggregator: "sum".into(),
+    }
+}

@@ -29,3 +29,9 @@ bench: deps
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+
+# The C library: header, shared and static libraries, pkg-config file and CMake package.
+PREFIX ?= /usr/local
+.PHONY: install
+install:
+	@bash ffi/install.sh "$(PREFIX)"

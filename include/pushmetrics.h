@@ -22,10 +22,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-/* Initialisers that set the size field of the versioned out-structs. */
-#define PM_STATS_INIT { sizeof(pm_stats) }
-#define PM_FLUSH_REPORT_INIT { sizeof(pm_flush_report) }
-#define PM_GUARD_COUNTS_INIT { sizeof(pm_guard_counts) }
 
 /**
  * The version of the C ABI this header describes. It changes only when a function or type
@@ -258,7 +254,7 @@ typedef void (*pm_log_callback)(pm_log_level level,
 
 /**
  * What one flush delivered, filled by `pm_pusher_flush` and `pm_pusher_config_push_once`.
- * Set `size` to `sizeof(pm_flush_report)` before the call (or use PM_FLUSH_REPORT_INIT).
+ * Set `size` to `sizeof(pm_flush_report)` before the call.
  */
 typedef struct {
     /**
@@ -285,8 +281,8 @@ typedef struct {
 
 /**
  * A pusher's health, filled by `pm_pusher_stats`. Set `size` to `sizeof(pm_stats)` before
- * the call (or initialise with PM_STATS_INIT); the library writes the fields that fit and
- * sets `size` to the bytes it wrote. The last error text comes from
+ * the call; the library writes the fields that fit and sets `size` to the bytes it
+ * wrote. The last error text comes from
  * `pm_pusher_last_error`.
  */
 typedef struct {
@@ -833,8 +829,7 @@ pm_status pm_pusher_is_shut_down(const pm_pusher *pusher, bool *out);
 
 /**
  * The pusher's health counters into the caller's `*out` (set `out->size =
- * sizeof(pm_stats)` first, or initialise it with PM_STATS_INIT). Works before and after
- * shutdown. Thread-safe.
+ * sizeof(pm_stats)` first). Works before and after shutdown. Thread-safe.
  */
 pm_status pm_pusher_stats(const pm_pusher *pusher, pm_stats *out);
 

@@ -86,8 +86,7 @@ pub extern "C" fn pm_pusher_is_shut_down(pusher: *const pm_pusher, out: *mut boo
 }
 
 /// The pusher's health counters into the caller's `*out` (set `out->size =
-/// sizeof(pm_stats)` first, or initialise it with PM_STATS_INIT). Works before and after
-/// shutdown. Thread-safe.
+/// sizeof(pm_stats)` first). Works before and after shutdown. Thread-safe.
 #[no_mangle]
 pub extern "C" fn pm_pusher_stats(pusher: *const pm_pusher, out: *mut pm_stats) -> pm_status {
     guard(|| write_stats(out, &arg(pusher, "pusher")?.0.stats()))

@@ -22,8 +22,8 @@ pub enum pm_breaker_state {
 }
 
 /// A pusher's health, filled by `pm_pusher_stats`. Set `size` to `sizeof(pm_stats)` before
-/// the call (or initialise with PM_STATS_INIT); the library writes the fields that fit and
-/// sets `size` to the bytes it wrote. The last error text comes from
+/// the call; the library writes the fields that fit and sets `size` to the bytes it
+/// wrote. The last error text comes from
 /// `pm_pusher_last_error`.
 #[allow(non_camel_case_types)]
 #[repr(C)]
@@ -68,7 +68,7 @@ pub struct pm_stats {
 }
 
 /// What one flush delivered, filled by `pm_pusher_flush` and `pm_pusher_config_push_once`.
-/// Set `size` to `sizeof(pm_flush_report)` before the call (or use PM_FLUSH_REPORT_INIT).
+/// Set `size` to `sizeof(pm_flush_report)` before the call.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]

@@ -1,0 +1,1187 @@
+/*
+ * The C ABI end to end: every function, every error path, threads recording while a pusher
+ * pushes to a real Pushgateway (values read back and checked exactly), and a forked child
+ * that pushes its own group. Run by tests/c/run.sh under ASan+UBSan and under valgrind.
+ *
+ *   test_pushmetrics [name-substring...]     (PGW_URL must point at a Pushgateway)
+ */
+#define _GNU_SOURCE
+#include "pushmetrics.h"
+
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                                         \
+    do {                                                                                    \
+        if (!(cond)) {                                                                      \
+            fprintf(stderr, "  %s:%d: CHECK(%s) failed; last error: %s\n", __FILE__,       \
+                    __LINE__, #cond, pm_last_error_message());                              \
+            return 1;                                                                       \
+        }                                                                                   \
+    } while (0)
+#define OK(call) CHECK((call) == PM_OK)
+/* `call` fails with `status` and the last error message contains `text`. */
+#define FAILS(call, status, text)                                                           \
+    do {                                                                                    \
+        pm_status got_ = (call);                                                            \
+        if (got_ != (status) || !strstr(pm_last_error_message(), (text))) {                 \
+            fprintf(stderr, "  %s:%d: %s gave %s (\"%s\"), expected %s with \"%s\"\n",       \
+                    __FILE__, __LINE__, #call, pm_status_name((int)got_),                   \
+                    pm_last_error_message(), #status, (text));                              \
+            return 1;                                                                       \
+        }                                                                                   \
+    } while (0)
+
+static const char *pgw_url(void) {
+    const char *u = getenv("PGW_URL");
+    return u ? u : "http://127.0.0.1:9091";
+}
+
+/* A registry private to one test. */
+static pm_registry *new_registry(void) {
+    pm_registry *r = NULL;
+    if (pm_registry_new(NULL, &r) != PM_OK) abort();
+    return r;
+}
+
+/* A pusher config for the test gateway that ignores PUSHMETRICS_* variables. */
+static pm_pusher_config *gateway_config(const char *job) {
+    pm_pusher_config *c = NULL;
+    if (pm_pusher_config_new(&c) != PM_OK) abort();
+    pm_pusher_config_set_url(c, pgw_url());
+    pm_pusher_config_set_job(c, job);
+    pm_pusher_config_ignore_env(c);
+    pm_pusher_config_set_interval_ms(c, 60000);
+    pm_pusher_config_set_self_metrics(c, false);
+    return c;
+}
+
+/*
+ * The value of the first sample on the gateway whose line starts with `name{` and
+ * contains every `k="v"` string in `labels` (NULL-terminated; a leading '!' means "does not
+ * contain"). Returns 0 when found.
+ */
+static int gateway_value(const char *name, const char *const *labels, double *out) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "curl -fsS '%s/metrics'", pgw_url());
+    FILE *f = popen(cmd, "r");
+    if (!f) return -1;
+    char line[4096];
+    size_t n = strlen(name);
+    int found = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (found == 0 || strncmp(line, name, n) != 0 || line[n] != '{') continue;
+        int all = 1;
+        for (const char *const *l = labels; *l; l++)
+            all &= **l == '!' ? strstr(line, *l + 1) == NULL : strstr(line, *l) != NULL;
+        if (!all) continue;
+        char *sp = strrchr(line, ' ');
+        if (sp) {
+            *out = strtod(sp + 1, NULL);
+            found = 0;
+        }
+    }
+    pclose(f);
+    return found;
+}
+
+/* ---- library ---------------------------------------------------------------------- */
+
+static int test_version_abi_and_status_names(void) {
+    CHECK(strlen(pm_version()) >= 5);
+    CHECK(pm_abi_version() == PM_ABI_VERSION);
+    CHECK(strcmp(pm_status_name(PM_OK), "PM_OK") == 0);
+    CHECK(strcmp(pm_status_name(PM_ERR_SHUT_DOWN), "PM_ERR_SHUT_DOWN") == 0);
+    CHECK(strcmp(pm_status_name(1000), "PM_ERR_UNKNOWN") == 0);
+    CHECK(pm_last_error_message() != NULL);
+    return 0;
+}
+
+/* ---- registries ------------------------------------------------------------------- */
+
+static int test_registry_options_are_applied_and_checked(void) {
+    pm_registry_options *o = NULL;
+    OK(pm_registry_options_new(&o));
+    OK(pm_registry_options_set_max_series_per_metric(o, 2));
+    OK(pm_registry_options_set_max_series(o, 1000));
+    OK(pm_registry_options_set_max_label_value_length(o, 32));
+    OK(pm_registry_options_set_series_ttl_ms(o, 60000));
+    pm_registry *r = NULL;
+    OK(pm_registry_new(o, &r));
+    pm_counter_vec *v = NULL;
+    const char *names[] = {"k"};
+    OK(pm_counter_vec_new(r, "limited_total", "Limited", names, 1, NULL, &v));
+    const char *vals[][1] = {{"a"}, {"b"}, {"c"}, {"d"}};
+    for (int i = 0; i < 4; i++) OK(pm_counter_vec_inc(v, vals[i], 1, 1.0));
+    pm_guard_counts g;
+    g.size = sizeof g;
+    OK(pm_registry_guard_counts(r, "limited_total", &g));
+    CHECK(g.size == sizeof g);
+    CHECK(g.series == 2);
+    CHECK(g.overflowed == 2);
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "limited_total{k=\"__overflow__\"} 2"));
+    pm_string_free(text);
+    FAILS(pm_registry_guard_counts(r, "nope", &g), PM_ERR_NOT_FOUND, "nope");
+    pm_counter_vec_free(v);
+    pm_registry_free(r);
+
+    OK(pm_registry_options_set_max_series(o, 0));
+    r = (pm_registry *)1;
+    FAILS(pm_registry_new(o, &r), PM_ERR_INVALID_CONFIG, "max_series");
+    pm_registry_options_free(o);
+    return 0;
+}
+
+static int test_default_registry_is_shared(void) {
+    pm_registry *a = NULL, *b = NULL;
+    OK(pm_registry_default(&a));
+    OK(pm_registry_default(&b));
+    pm_counter *c = NULL, *d = NULL;
+    OK(pm_counter_new(a, "default_shared_total", "Shared", NULL, &c));
+    OK(pm_counter_inc(c, 2));
+    OK(pm_counter_new(b, "default_shared_total", "Shared", NULL, &d));
+    double v = 0;
+    OK(pm_counter_get(d, &v));
+    CHECK(v == 2);
+    bool existed = false;
+    OK(pm_registry_unregister(a, "default_shared_total", &existed));
+    CHECK(existed);
+    OK(pm_registry_unregister(a, "default_shared_total", &existed));
+    CHECK(!existed);
+    OK(pm_registry_unregister(a, "default_shared_total", NULL));
+    pm_counter_free(c);
+    pm_counter_free(d);
+    pm_registry_free(a);
+    pm_registry_free(b);
+    return 0;
+}
+
+static int test_encode_text_into_caller_buffer(void) {
+    pm_registry *r = new_registry();
+    pm_gauge *g = NULL;
+    OK(pm_gauge_new(r, "temperature", "Temperature", NULL, &g));
+    OK(pm_gauge_set(g, 21.5));
+    size_t needed = 0;
+    FAILS(pm_registry_encode_text(r, NULL, 0, &needed), PM_ERR_BUFFER_TOO_SMALL, "needed");
+    CHECK(needed > 10);
+    char small[4] = "xyz";
+    FAILS(pm_registry_encode_text(r, small, sizeof small, &needed), PM_ERR_BUFFER_TOO_SMALL,
+          "4 bytes");
+    CHECK(strcmp(small, "xyz") == 0);
+    char *buf = malloc(needed);
+    size_t again = 0;
+    OK(pm_registry_encode_text(r, buf, needed, &again));
+    CHECK(again == needed && strlen(buf) + 1 == needed);
+    CHECK(strstr(buf, "# TYPE temperature gauge\n"));
+    CHECK(strstr(buf, "temperature 21.5\n"));
+    char *alloc = NULL;
+    size_t len = 0;
+    OK(pm_registry_encode_text_alloc(r, &alloc, &len));
+    CHECK(len == strlen(alloc) && strcmp(alloc, buf) == 0);
+    pm_string_free(alloc);
+    pm_string_free(NULL);
+    free(buf);
+    size_t count = 0;
+    OK(pm_registry_series_count(r, &count));
+    CHECK(count == 1);
+    pm_gauge_free(g);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_reset_zeroes_counters_and_keeps_gauges(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    pm_gauge *g = NULL;
+    OK(pm_counter_new(r, "done_total", "Done", NULL, &c));
+    OK(pm_gauge_new(r, "level", "Level", NULL, &g));
+    OK(pm_counter_inc(c, 5));
+    OK(pm_gauge_set(g, 7));
+    OK(pm_registry_reset(r));
+    double v = -1;
+    OK(pm_counter_get(c, &v));
+    CHECK(v == 0);
+    OK(pm_gauge_get(g, &v));
+    CHECK(v == 7);
+    pm_counter_free(c);
+    pm_gauge_free(g);
+    pm_registry_free(r);
+    return 0;
+}
+
+/* ---- metrics ---------------------------------------------------------------------- */
+
+static int test_counter_counts_and_rejects_bad_increments(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "rows_total", "Rows", NULL, &c));
+    OK(pm_counter_inc(c, 1));
+    OK(pm_counter_inc(c, 2.5));
+    FAILS(pm_counter_inc(c, -1), PM_ERR_INVALID_VALUE, "rows_total");
+    FAILS(pm_counter_inc(c, NAN), PM_ERR_INVALID_VALUE, "finite");
+    FAILS(pm_counter_inc(c, INFINITY), PM_ERR_INVALID_VALUE, "finite");
+    double v = 0;
+    OK(pm_counter_get(c, &v));
+    CHECK(v == 3.5);
+    /* The same definition again is the same metric. */
+    pm_counter *same = NULL;
+    OK(pm_counter_new(r, "rows_total", "Rows", NULL, &same));
+    OK(pm_counter_inc(same, 1));
+    OK(pm_counter_get(c, &v));
+    CHECK(v == 4.5);
+    pm_counter_free(same);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_counter_vec_series_handles_and_one_shot_calls(void) {
+    pm_registry *r = new_registry();
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    OK(pm_metric_options_add_const_label(o, "service", "api"));
+    const char *names[] = {"method", "code"};
+    pm_counter_vec *v = NULL;
+    OK(pm_counter_vec_new(r, "requests_total", "Requests", names, 2, o, &v));
+    const char *get200[] = {"GET", "200"};
+    pm_counter *held = NULL;
+    OK(pm_counter_vec_with(v, get200, 2, &held));
+    OK(pm_counter_inc(held, 1));
+    OK(pm_counter_vec_inc(v, get200, 2, 2));
+    const char *pair_names[] = {"code", "method"};
+    const char *pair_values[] = {"200", "GET"};
+    pm_counter *by_name = NULL;
+    OK(pm_counter_vec_with_labels(v, pair_names, pair_values, 2, &by_name));
+    double x = 0;
+    OK(pm_counter_get(by_name, &x));
+    CHECK(x == 3);
+    const char *unicode[] = {"PÖST", "ünïcödé/with \"quotes\""};
+    OK(pm_counter_vec_inc(v, unicode, 2, 1));
+
+    pm_counter *none = (pm_counter *)1;
+    FAILS(pm_counter_vec_with(v, get200, 1, &none), PM_ERR_INVALID_LABELS, "2 label name");
+    CHECK(none == NULL);
+    const char *three[] = {"GET", "200", "extra"};
+    FAILS(pm_counter_vec_inc(v, three, 3, 1), PM_ERR_INVALID_LABELS, "requests_total");
+    const char *wrong[] = {"code", "verb"};
+    FAILS(pm_counter_vec_with_labels(v, wrong, pair_values, 2, &none), PM_ERR_INVALID_LABELS,
+          "verb");
+    FAILS(pm_counter_vec_inc(v, get200, 2, -1), PM_ERR_INVALID_VALUE, "requests_total");
+
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "requests_total{method=\"GET\",code=\"200\",service=\"api\"} 3") ||
+          strstr(text, "requests_total{service=\"api\",method=\"GET\",code=\"200\"} 3"));
+    pm_string_free(text);
+    pm_counter_free(held);
+    pm_counter_free(by_name);
+    pm_counter_vec_free(v);
+    pm_metric_options_free(o);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_many_label_values_beyond_the_inline_buffer(void) {
+    pm_registry *r = new_registry();
+    const char *names[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+    const char *values[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"};
+    pm_counter_vec *v = NULL;
+    OK(pm_counter_vec_new(r, "wide_total", "Ten labels", names, 10, NULL, &v));
+    OK(pm_counter_vec_inc(v, values, 10, 1));
+    pm_counter *c = NULL;
+    OK(pm_counter_vec_with(v, values, 10, &c));
+    double x = 0;
+    OK(pm_counter_get(c, &x));
+    CHECK(x == 1);
+    const char *bad[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "\xff"};
+    FAILS(pm_counter_vec_inc(v, bad, 10, 1), PM_ERR_INVALID_ARGUMENT, "values[9]");
+    pm_counter_free(c);
+    pm_counter_vec_free(v);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_gauge_moves_both_ways(void) {
+    pm_registry *r = new_registry();
+    pm_gauge *g = NULL;
+    OK(pm_gauge_new(r, "queue_depth", "Queue", NULL, &g));
+    OK(pm_gauge_set(g, 10));
+    OK(pm_gauge_add(g, 2.5));
+    OK(pm_gauge_sub(g, 0.5));
+    OK(pm_gauge_inc(g));
+    OK(pm_gauge_dec(g));
+    OK(pm_gauge_dec(g));
+    double v = 0;
+    OK(pm_gauge_get(g, &v));
+    CHECK(v == 11);
+    OK(pm_gauge_set_to_current_time(g));
+    OK(pm_gauge_get(g, &v));
+    CHECK(v > 1.6e9);
+
+    const char *names[] = {"room"};
+    pm_gauge_vec *gv = NULL;
+    OK(pm_gauge_vec_new(r, "room_celsius", "Rooms", names, 1, NULL, &gv));
+    const char *kitchen[] = {"kitchen"};
+    OK(pm_gauge_vec_set(gv, kitchen, 1, 20));
+    OK(pm_gauge_vec_add(gv, kitchen, 1, -1.5));
+    pm_gauge *k = NULL;
+    OK(pm_gauge_vec_with(gv, kitchen, 1, &k));
+    OK(pm_gauge_get(k, &v));
+    CHECK(v == 18.5);
+    const char *room[] = {"room"};
+    pm_gauge *k2 = NULL;
+    OK(pm_gauge_vec_with_labels(gv, room, kitchen, 1, &k2));
+    OK(pm_gauge_get(k2, &v));
+    CHECK(v == 18.5);
+    FAILS(pm_gauge_vec_set(gv, kitchen, 0, 1), PM_ERR_INVALID_LABELS, "room_celsius");
+
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    OK(pm_metric_options_set_sampling_every_nth(o, 2));
+    pm_gauge *sampled = (pm_gauge *)1;
+    FAILS(pm_gauge_new(r, "sampled_gauge", "No", o, &sampled), PM_ERR_INVALID_CONFIG,
+          "gauges cannot be sampled");
+    CHECK(sampled == NULL);
+    pm_metric_options_free(o);
+    pm_gauge_free(k);
+    pm_gauge_free(k2);
+    pm_gauge_vec_free(gv);
+    pm_gauge_free(g);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_histogram_buckets_and_helpers(void) {
+    double lin[3] = {0};
+    OK(pm_linear_buckets(1, 2, 3, lin));
+    CHECK(lin[0] == 1 && lin[1] == 3 && lin[2] == 5);
+    double ex[3] = {0};
+    OK(pm_exponential_buckets(1, 10, 3, ex));
+    CHECK(ex[0] == 1 && ex[1] == 10 && ex[2] == 100);
+    FAILS(pm_linear_buckets(1, 0, 3, lin), PM_ERR_INVALID_CONFIG, "width");
+    FAILS(pm_exponential_buckets(1, 1, 3, ex), PM_ERR_INVALID_CONFIG, "factor");
+    FAILS(pm_linear_buckets(1, 1, 3, NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+
+    pm_registry *r = new_registry();
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    OK(pm_metric_options_set_buckets(o, lin, 3));
+    pm_histogram *h = NULL;
+    OK(pm_histogram_new(r, "job_seconds", "Job", o, &h));
+    OK(pm_histogram_observe(h, 0.5));
+    OK(pm_histogram_observe(h, 4));
+    OK(pm_histogram_observe(h, 100));
+    FAILS(pm_histogram_observe(h, NAN), PM_ERR_INVALID_VALUE, "NaN");
+    uint64_t count = 0;
+    double sum = 0;
+    OK(pm_histogram_count(h, &count));
+    OK(pm_histogram_sum(h, &sum));
+    CHECK(count == 3 && sum == 104.5);
+
+    const char *names[] = {"route"};
+    pm_histogram_vec *hv = NULL;
+    OK(pm_histogram_vec_new(r, "route_seconds", "Routes", names, 1, o, &hv));
+    const char *root[] = {"/"};
+    OK(pm_histogram_vec_observe(hv, root, 1, 2));
+    pm_histogram *rh = NULL, *rh2 = NULL;
+    OK(pm_histogram_vec_with(hv, root, 1, &rh));
+    OK(pm_histogram_vec_with_labels(hv, names, root, 1, &rh2));
+    OK(pm_histogram_observe(rh2, 3));
+    OK(pm_histogram_count(rh, &count));
+    CHECK(count == 2);
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "job_seconds_bucket{le=\"3\"} 1\n"));
+    CHECK(strstr(text, "job_seconds_bucket{le=\"5\"} 2\n"));
+    CHECK(strstr(text, "job_seconds_bucket{le=\"+Inf\"} 3\n"));
+    CHECK(strstr(text, "route_seconds_count{route=\"/\"} 2\n"));
+    pm_string_free(text);
+
+    double bad[] = {2, 1};
+    OK(pm_metric_options_set_buckets(o, bad, 2));
+    pm_histogram *none = NULL;
+    pm_histogram_vec *none_vec = NULL;
+    FAILS(pm_histogram_new(r, "bad_seconds", "Bad", o, &none), PM_ERR_INVALID_CONFIG,
+          "strictly increasing");
+    const char *le[] = {"le"};
+    FAILS(pm_histogram_vec_new(r, "le_seconds", "Le", le, 1, NULL, &none_vec), PM_ERR_INVALID_NAME,
+          "\"le\"");
+    pm_histogram_free(rh);
+    pm_histogram_free(rh2);
+    pm_histogram_vec_free(hv);
+    pm_histogram_free(h);
+    pm_metric_options_free(o);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_summary_quantiles_count_and_sum(void) {
+    pm_registry *r = new_registry();
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    double q[] = {0.5, 0.99};
+    OK(pm_metric_options_set_quantiles(o, q, 2));
+    OK(pm_metric_options_set_max_age_ms(o, 60000));
+    OK(pm_metric_options_set_age_buckets(o, 3));
+    pm_summary *s = NULL;
+    OK(pm_summary_new(r, "payload_bytes", "Payloads", o, &s));
+    for (int i = 1; i <= 100; i++) OK(pm_summary_observe(s, i));
+    FAILS(pm_summary_observe(s, NAN), PM_ERR_INVALID_VALUE, "NaN");
+    uint64_t count = 0;
+    double sum = 0, median = 0;
+    OK(pm_summary_count(s, &count));
+    OK(pm_summary_sum(s, &sum));
+    OK(pm_summary_quantile(s, 0.5, &median));
+    CHECK(count == 100 && sum == 5050);
+    CHECK(fabs(median - 50) <= 1.5);
+
+    const char *names[] = {"queue"};
+    pm_summary_vec *sv = NULL;
+    OK(pm_summary_vec_new(r, "wait_seconds", "Waits", names, 1, o, &sv));
+    const char *fast[] = {"fast"};
+    OK(pm_summary_vec_observe(sv, fast, 1, 0.25));
+    pm_summary *f = NULL, *f2 = NULL;
+    OK(pm_summary_vec_with(sv, fast, 1, &f));
+    OK(pm_summary_vec_with_labels(sv, names, fast, 1, &f2));
+    OK(pm_summary_observe(f2, 0.75));
+    OK(pm_summary_count(f, &count));
+    OK(pm_summary_sum(f, &sum));
+    CHECK(count == 2 && sum == 1);
+    const char *quantile[] = {"quantile"};
+    pm_summary *none = NULL;
+    pm_summary_vec *none_vec = NULL;
+    FAILS(pm_summary_vec_new(r, "q_seconds", "Q", quantile, 1, NULL, &none_vec), PM_ERR_INVALID_NAME,
+          "quantile");
+    double badq[] = {1.5};
+    OK(pm_metric_options_set_quantiles(o, badq, 1));
+    FAILS(pm_summary_new(r, "bad_summary", "Bad", o, &none), PM_ERR_INVALID_CONFIG, "1.5");
+    pm_summary_free(f);
+    pm_summary_free(f2);
+    pm_summary_vec_free(sv);
+    pm_summary_free(s);
+    pm_metric_options_free(o);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_invalid_names_and_conflicts(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    FAILS(pm_counter_new(r, "bad-name", "Bad", NULL, &c), PM_ERR_INVALID_NAME, "bad-name");
+    FAILS(pm_counter_new(r, "", "Empty", NULL, &c), PM_ERR_INVALID_NAME, "invalid metric name");
+    const char *reserved[] = {"__secret"};
+    pm_counter_vec *v = NULL;
+    FAILS(pm_counter_vec_new(r, "x_total", "X", reserved, 1, NULL, &v), PM_ERR_INVALID_NAME,
+          "__secret");
+    const char *twice[] = {"a", "a"};
+    FAILS(pm_counter_vec_new(r, "x_total", "X", twice, 2, NULL, &v), PM_ERR_INVALID_NAME,
+          "more than once");
+    OK(pm_counter_new(r, "taken", "Taken", NULL, &c));
+    pm_gauge *g = NULL;
+    FAILS(pm_gauge_new(r, "taken", "Taken", NULL, &g), PM_ERR_CONFLICT, "another type");
+    pm_counter *c2 = NULL;
+    FAILS(pm_counter_new(r, "taken", "Other help", NULL, &c2), PM_ERR_CONFLICT, "taken");
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_options_apply_only_to_their_metric_type(void) {
+    pm_registry *r = new_registry();
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    double b[] = {1, 2};
+    OK(pm_metric_options_set_buckets(o, b, 2));
+    pm_counter *c = NULL;
+    FAILS(pm_counter_new(r, "c_total", "C", o, &c), PM_ERR_INVALID_ARGUMENT, "buckets");
+    pm_summary *s = NULL;
+    FAILS(pm_summary_new(r, "s", "S", o, &s), PM_ERR_INVALID_ARGUMENT, "summary");
+    pm_metric_options_free(o);
+    OK(pm_metric_options_new(&o));
+    double q[] = {0.5};
+    OK(pm_metric_options_set_quantiles(o, q, 1));
+    pm_histogram *h = NULL;
+    FAILS(pm_histogram_new(r, "h", "H", o, &h), PM_ERR_INVALID_ARGUMENT, "quantiles");
+    pm_gauge *g = NULL;
+    FAILS(pm_gauge_new(r, "g", "G", o, &g), PM_ERR_INVALID_ARGUMENT, "gauge");
+    pm_metric_options_free(o);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_sampling_keeps_estimates_unbiased(void) {
+    pm_registry *r = new_registry();
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    OK(pm_metric_options_set_sampling_every_nth(o, 10));
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "hits_total", "Hits", o, &c));
+    for (int i = 0; i < 100; i++) OK(pm_counter_inc(c, 1));
+    double v = 0;
+    OK(pm_counter_get(c, &v));
+    CHECK(v == 100);
+    pm_guard_counts g;
+    g.size = sizeof g;
+    OK(pm_registry_guard_counts(r, "hits_total", &g));
+    CHECK(g.sampled_seen == 100 && g.sampled_kept == 10);
+
+    OK(pm_metric_options_set_sampling_probability(o, 1.0));
+    pm_counter *p = NULL;
+    OK(pm_counter_new(r, "prob_total", "P", o, &p));
+    OK(pm_counter_inc(p, 1));
+    OK(pm_counter_get(p, &v));
+    CHECK(v == 1);
+    OK(pm_metric_options_set_sampling_adaptive(o, 1000));
+    pm_histogram *h = NULL;
+    OK(pm_histogram_new(r, "adaptive_seconds", "A", o, &h));
+    OK(pm_histogram_observe(h, 1));
+    OK(pm_metric_options_set_sampling_always(o));
+    pm_summary *s = NULL;
+    OK(pm_summary_new(r, "always_summary", "S", o, &s));
+
+    OK(pm_metric_options_set_sampling_probability(o, 0));
+    pm_counter *bad = NULL;
+    FAILS(pm_counter_new(r, "bad_total", "B", o, &bad), PM_ERR_INVALID_CONFIG, "probability");
+    OK(pm_metric_options_set_sampling_every_nth(o, 0));
+    FAILS(pm_counter_new(r, "bad_total", "B", o, &bad), PM_ERR_INVALID_CONFIG, "every_nth");
+    pm_counter_free(c);
+    pm_counter_free(p);
+    pm_histogram_free(h);
+    pm_summary_free(s);
+    pm_metric_options_free(o);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_cardinality_options_hash_drop_and_limit(void) {
+    pm_registry_options *ro = NULL;
+    OK(pm_registry_options_new(&ro));
+    OK(pm_registry_options_set_max_label_value_length(ro, 16));
+    pm_registry *r = NULL;
+    OK(pm_registry_new(ro, &r));
+    pm_registry_options_free(ro);
+
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    OK(pm_metric_options_add_hashed_label(o, "user", 4));
+    OK(pm_metric_options_add_dropped_label(o, "request_id"));
+    OK(pm_metric_options_set_max_series(o, 100));
+    const char *names[] = {"user", "request_id", "path"};
+    pm_counter_vec *v = NULL;
+    OK(pm_counter_vec_new(r, "logins_total", "Logins", names, 3, o, &v));
+    char user[32], id[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(user, sizeof user, "user%d", i);
+        snprintf(id, sizeof id, "req%d", i);
+        const char *values[] = {user, id, "/a-very-long-path-beyond-sixteen-bytes"};
+        OK(pm_counter_vec_inc(v, values, 3, 1));
+    }
+    pm_guard_counts g;
+    g.size = sizeof g;
+    OK(pm_registry_guard_counts(r, "logins_total", &g));
+    CHECK(g.series <= 4 && g.series >= 1);
+    CHECK(g.overflowed == 0);
+    CHECK(g.truncated >= 1);
+
+    OK(pm_metric_options_add_hashed_label(o, "nope", 2));
+    pm_counter_vec *none = NULL;
+    FAILS(pm_counter_vec_new(r, "other_total", "O", names, 3, o, &none), PM_ERR_INVALID_LABELS,
+          "nope");
+    pm_counter_vec_free(v);
+    pm_metric_options_free(o);
+    pm_registry_free(r);
+    return 0;
+}
+
+/* ---- argument checks ---------------------------------------------------------------- */
+
+static int test_null_arguments_are_refused_by_name(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    pm_counter_vec *cv = NULL;
+    double d = 0;
+    FAILS(pm_registry_new(NULL, NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+    FAILS(pm_registry_options_new(NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+    FAILS(pm_registry_options_set_max_series(NULL, 1), PM_ERR_INVALID_ARGUMENT, "`options`");
+    FAILS(pm_counter_new(NULL, "a", "b", NULL, &c), PM_ERR_INVALID_ARGUMENT, "`registry`");
+    FAILS(pm_counter_new(r, NULL, "b", NULL, &c), PM_ERR_INVALID_ARGUMENT, "`name`");
+    FAILS(pm_counter_new(r, "a", NULL, NULL, &c), PM_ERR_INVALID_ARGUMENT, "`help`");
+    FAILS(pm_counter_new(r, "a", "b", NULL, NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+    FAILS(pm_counter_vec_new(r, "a", "b", NULL, 1, NULL, &cv), PM_ERR_INVALID_ARGUMENT,
+          "`labelnames`");
+    const char *with_null[] = {"a", NULL};
+    FAILS(pm_counter_vec_new(r, "a", "b", with_null, 2, NULL, &cv), PM_ERR_INVALID_ARGUMENT,
+          "`labelnames[1]`");
+    FAILS(pm_counter_inc(NULL, 1), PM_ERR_INVALID_ARGUMENT, "`counter`");
+    FAILS(pm_counter_get(NULL, &d), PM_ERR_INVALID_ARGUMENT, "`counter`");
+    OK(pm_counter_new(r, "a_total", "b", NULL, &c));
+    FAILS(pm_counter_get(c, NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+    FAILS(pm_counter_vec_inc(NULL, with_null, 1, 1), PM_ERR_INVALID_ARGUMENT, "`vec`");
+    FAILS(pm_gauge_set(NULL, 1), PM_ERR_INVALID_ARGUMENT, "`gauge`");
+    FAILS(pm_histogram_observe(NULL, 1), PM_ERR_INVALID_ARGUMENT, "`histogram`");
+    FAILS(pm_summary_observe(NULL, 1), PM_ERR_INVALID_ARGUMENT, "`summary`");
+    FAILS(pm_metric_options_set_buckets(NULL, &d, 1), PM_ERR_INVALID_ARGUMENT, "`options`");
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    FAILS(pm_metric_options_set_buckets(o, NULL, 2), PM_ERR_INVALID_ARGUMENT, "`bounds`");
+    FAILS(pm_metric_options_add_const_label(o, "k", NULL), PM_ERR_INVALID_ARGUMENT, "`value`");
+    FAILS(pm_pusher_config_new(NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+    FAILS(pm_pusher_config_set_job(NULL, "j"), PM_ERR_INVALID_ARGUMENT, "`config`");
+    pm_pusher_config *pc = NULL;
+    OK(pm_pusher_config_new(&pc));
+    FAILS(pm_pusher_config_set_url(pc, NULL), PM_ERR_INVALID_ARGUMENT, "`url`");
+    FAILS(pm_pusher_start(pc, NULL, NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+    pm_pusher *p = NULL;
+    FAILS(pm_pusher_start(NULL, r, &p), PM_ERR_INVALID_ARGUMENT, "`config`");
+    FAILS(pm_pusher_start(pc, NULL, &p), PM_ERR_INVALID_ARGUMENT, "`registry`");
+    FAILS(pm_pusher_flush(NULL, 10, NULL), PM_ERR_INVALID_ARGUMENT, "`pusher`");
+    FAILS(pm_pusher_shutdown(NULL, 10), PM_ERR_INVALID_ARGUMENT, "`pusher`");
+    FAILS(pm_pusher_stats(NULL, NULL), PM_ERR_INVALID_ARGUMENT, "`pusher`");
+    size_t needed = 0;
+    FAILS(pm_registry_encode_text(r, NULL, 10, &needed), PM_ERR_INVALID_ARGUMENT, "`buf`");
+    FAILS(pm_registry_encode_text(r, NULL, 0, NULL), PM_ERR_INVALID_ARGUMENT, "`needed`");
+    FAILS(pm_set_log_callback(NULL, NULL, 0), PM_ERR_INVALID_ARGUMENT, "`max_level`");
+    /* Every free function accepts NULL. */
+    pm_registry_free(NULL);
+    pm_registry_options_free(NULL);
+    pm_metric_options_free(NULL);
+    pm_counter_free(NULL);
+    pm_counter_vec_free(NULL);
+    pm_gauge_free(NULL);
+    pm_gauge_vec_free(NULL);
+    pm_histogram_free(NULL);
+    pm_histogram_vec_free(NULL);
+    pm_summary_free(NULL);
+    pm_summary_vec_free(NULL);
+    pm_pusher_config_free(NULL);
+    pm_pusher_free(NULL);
+    pm_pusher_config_free(pc);
+    pm_metric_options_free(o);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_non_utf8_input_is_refused_by_name(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    FAILS(pm_counter_new(r, "ok_total", "bad \xff help", NULL, &c), PM_ERR_INVALID_ARGUMENT,
+          "`help` is not valid UTF-8");
+    FAILS(pm_counter_new(r, "caf\xc3", "x", NULL, &c), PM_ERR_INVALID_ARGUMENT, "`name`");
+    const char *names[] = {"a", "b"};
+    pm_counter_vec *v = NULL;
+    OK(pm_counter_vec_new(r, "utf8_total", "U", names, 2, NULL, &v));
+    const char *values[] = {"fine", "\xc0\xaf"};
+    FAILS(pm_counter_vec_inc(v, values, 2, 1), PM_ERR_INVALID_ARGUMENT, "`values[1]`");
+    pm_pusher_config *pc = NULL;
+    OK(pm_pusher_config_new(&pc));
+    FAILS(pm_pusher_config_set_job(pc, "j\xfe"), PM_ERR_INVALID_ARGUMENT, "`job`");
+    FAILS(pm_pusher_config_set_method(pc, "\xff"), PM_ERR_INVALID_ARGUMENT, "`method`");
+    pm_pusher_config_free(pc);
+    pm_counter_vec_free(v);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_versioned_structs_check_their_size(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "x_total", "X", NULL, &c));
+    pm_guard_counts g;
+    memset(&g, 0, sizeof g);
+    FAILS(pm_registry_guard_counts(r, "x_total", &g), PM_ERR_INVALID_ARGUMENT, "size");
+    g.size = sizeof g;
+    OK(pm_registry_guard_counts(r, "x_total", &g));
+    CHECK(g.size == sizeof g && g.series == 1);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+/* ---- pushing ---------------------------------------------------------------------- */
+
+static int test_every_pusher_option_is_accepted_and_checked(void) {
+    pm_registry *r = new_registry();
+    pm_pusher_config *c = NULL;
+    OK(pm_pusher_config_new(&c));
+    OK(pm_pusher_config_ignore_env(c));
+    OK(pm_pusher_config_set_url(c, pgw_url()));
+    pm_pusher *p = (pm_pusher *)1;
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "job");
+    CHECK(p == NULL);
+    OK(pm_pusher_config_set_job(c, "c_options"));
+    OK(pm_pusher_config_add_grouping(c, "instance", "a/b"));
+    OK(pm_pusher_config_set_method(c, "post"));
+    OK(pm_pusher_config_set_format(c, "PROTOBUF"));
+    OK(pm_pusher_config_set_gzip(c, true));
+    OK(pm_pusher_config_set_interval_ms(c, 60000));
+    OK(pm_pusher_config_set_jitter(c, 0));
+    OK(pm_pusher_config_set_flush_deadline_ms(c, 3000));
+    OK(pm_pusher_config_set_connect_timeout_ms(c, 1000));
+    OK(pm_pusher_config_set_request_timeout_ms(c, 2000));
+    OK(pm_pusher_config_set_max_attempts(c, 2));
+    OK(pm_pusher_config_set_backoff_base_ms(c, 10));
+    OK(pm_pusher_config_set_backoff_max_ms(c, 100));
+    OK(pm_pusher_config_set_retry_budget(c, 0.5));
+    OK(pm_pusher_config_set_breaker_threshold(c, 3));
+    OK(pm_pusher_config_set_breaker_open_ms(c, 1000));
+    OK(pm_pusher_config_set_max_body_bytes(c, 1 << 20));
+    OK(pm_pusher_config_set_delete_on_shutdown(c, true));
+    OK(pm_pusher_config_set_self_metrics(c, true));
+    OK(pm_pusher_config_set_shutdown_timeout_ms(c, 2000));
+    OK(pm_pusher_config_set_basic_auth(c, "user", "secret"));
+    OK(pm_pusher_config_add_header(c, "X-Team", "data"));
+    pm_gauge *g = NULL;
+    OK(pm_gauge_new(r, "options_gauge", "G", NULL, &g));
+    OK(pm_gauge_set(g, 3));
+    OK(pm_pusher_start(c, r, &p));
+    pm_flush_report rep;
+    rep.size = sizeof rep;
+    OK(pm_pusher_flush(p, 5000, &rep));
+    CHECK(rep.size == sizeof rep && rep.requests >= 1 && rep.bytes > 0 && rep.series >= 1);
+    char url[512];
+    size_t needed = 0;
+    OK(pm_pusher_url(p, url, sizeof url, &needed));
+    CHECK(strstr(url, "/metrics/job@base64/") && !strstr(url, "secret"));
+    const char *labels[] = {"job=\"c_options\"", "instance=\"a/b\"", NULL};
+    double v = 0;
+    CHECK(gateway_value("options_gauge", labels, &v) == 0 && v == 3);
+    /* delete_on_shutdown removes the group. */
+    OK(pm_pusher_shutdown(p, 5000));
+    CHECK(gateway_value("options_gauge", labels, &v) != 0);
+    pm_pusher_free(p);
+
+    /* Every check happens at start and names the option. */
+    OK(pm_pusher_config_set_jitter(c, 2));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "jitter");
+    OK(pm_pusher_config_set_jitter(c, 0.1));
+    OK(pm_pusher_config_set_max_body_bytes(c, 10));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "max_body_bytes");
+    OK(pm_pusher_config_set_max_body_bytes(c, 4096));
+    OK(pm_pusher_config_set_bearer_token(c, "token"));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "bearer_token");
+    pm_pusher_config_free(c);
+    c = gateway_config("c_options");
+    OK(pm_pusher_config_set_client_cert(c, "/nonexistent/c.pem", "/nonexistent/k.pem"));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_IO, "/nonexistent/c.pem");
+    pm_pusher_config_free(c);
+    c = gateway_config("c_options");
+    OK(pm_pusher_config_set_ca_file(c, "/nonexistent/ca.pem"));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_IO, "ca_file");
+    FAILS(pm_pusher_config_set_method(c, "PATCH"), PM_ERR_INVALID_CONFIG, "PATCH");
+    FAILS(pm_pusher_config_set_format(c, "json"), PM_ERR_INVALID_CONFIG, "json");
+    OK(pm_pusher_config_set_url(c, "ftp://example"));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "scheme");
+    pm_gauge_free(g);
+    pm_pusher_config_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+struct worker {
+    pm_counter *held;
+    pm_counter_vec *vec;
+    pm_histogram *hist;
+    int id;
+    int failures;
+};
+
+enum { THREADS = 4, PER_THREAD = 20000 };
+
+static void *record(void *arg) {
+    struct worker *w = arg;
+    const char *values[] = {w->id % 2 ? "odd" : "even"};
+    for (int i = 0; i < PER_THREAD; i++) {
+        w->failures += pm_counter_inc(w->held, 1) != PM_OK;
+        w->failures += pm_counter_vec_inc(w->vec, values, 1, 1) != PM_OK;
+        w->failures += pm_histogram_observe(w->hist, (double)(i % 4)) != PM_OK;
+    }
+    return NULL;
+}
+
+static int test_threads_record_while_the_pusher_pushes(void) {
+    pm_registry *r = new_registry();
+    pm_counter *held = NULL;
+    pm_counter_vec *vec = NULL;
+    pm_histogram *hist = NULL;
+    OK(pm_counter_new(r, "c_threads_total", "Calls", NULL, &held));
+    const char *names[] = {"parity"};
+    OK(pm_counter_vec_new(r, "c_threads_parity_total", "By parity", names, 1, NULL, &vec));
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    double b[] = {0.5, 1.5, 2.5};
+    OK(pm_metric_options_set_buckets(o, b, 3));
+    OK(pm_histogram_new(r, "c_threads_values", "Values", o, &hist));
+    pm_metric_options_free(o);
+
+    pm_pusher_config *c = gateway_config("c_test_threads");
+    /* Scheduled pushes run while the threads record; the explicit deadline leaves room
+     * for a slow run (valgrind). */
+    OK(pm_pusher_config_set_interval_ms(c, 100));
+    OK(pm_pusher_config_set_flush_deadline_ms(c, 5000));
+    OK(pm_pusher_config_set_jitter(c, 0));
+    OK(pm_pusher_config_add_grouping(c, "instance", "t1"));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(c, r, &p));
+    pm_pusher_config_free(c); /* not consumed: the pusher keeps its own copy */
+
+    pthread_t t[THREADS];
+    struct worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct worker){held, vec, hist, i, 0};
+        CHECK(pthread_create(&t[i], NULL, record, &w[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        CHECK(w[i].failures == 0);
+    }
+    OK(pm_pusher_flush(p, 5000, NULL));
+    bool healthy = false;
+    OK(pm_pusher_healthy(p, &healthy));
+    CHECK(healthy);
+    pm_stats s;
+    s.size = sizeof s;
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.size == sizeof s && s.pushes_ok >= 1 && s.pushes_failed == 0);
+    CHECK(s.last_success_unix_ms > 0 && s.last_push_duration_ms >= 0);
+    CHECK(s.breaker == PM_BREAKER_CLOSED && !s.has_last_error && s.series == 4);
+    char err[8];
+    size_t needed = 0;
+    OK(pm_pusher_last_error(p, err, sizeof err, &needed));
+    CHECK(needed == 1 && err[0] == '\0');
+
+    const char *grp[] = {"job=\"c_test_threads\"", "instance=\"t1\"", NULL};
+    const char *even[] = {"job=\"c_test_threads\"", "parity=\"even\"", NULL};
+    const char *le15[] = {"job=\"c_test_threads\"", "le=\"1.5\"", NULL};
+    double v = 0;
+    CHECK(gateway_value("c_threads_total", grp, &v) == 0);
+    CHECK(v == THREADS * PER_THREAD);
+    CHECK(gateway_value("c_threads_parity_total", even, &v) == 0);
+    CHECK(v == THREADS / 2 * PER_THREAD);
+    CHECK(gateway_value("c_threads_values_bucket", le15, &v) == 0);
+    CHECK(v == THREADS * PER_THREAD / 2);
+    CHECK(gateway_value("c_threads_values_count", grp, &v) == 0);
+    CHECK(v == THREADS * PER_THREAD);
+
+    OK(pm_pusher_shutdown(p, 5000));
+    pm_pusher_free(p);
+    pm_counter_free(held);
+    pm_counter_vec_free(vec);
+    pm_histogram_free(hist);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_shutdown_is_idempotent_and_later_flushes_fail(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "c_shutdown_total", "S", NULL, &c));
+    OK(pm_counter_inc(c, 7));
+    pm_pusher_config *cfg = gateway_config("c_test_shutdown");
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    bool down = true;
+    OK(pm_pusher_is_shut_down(p, &down));
+    CHECK(!down);
+    /* The final push at shutdown delivers what was recorded. */
+    OK(pm_pusher_shutdown(p, 5000));
+    const char *grp[] = {"job=\"c_test_shutdown\"", NULL};
+    double v = 0;
+    CHECK(gateway_value("c_shutdown_total", grp, &v) == 0 && v == 7);
+    OK(pm_pusher_shutdown(p, 5000));
+    OK(pm_pusher_is_shut_down(p, &down));
+    CHECK(down);
+    FAILS(pm_pusher_flush(p, 1000, NULL), PM_ERR_SHUT_DOWN, "shut down");
+    pm_stats s;
+    s.size = sizeof s;
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.pushes_ok >= 1);
+    /* Recording after shutdown still works; it is just not pushed. */
+    OK(pm_counter_inc(c, 1));
+    pm_pusher_free(p);
+    pm_pusher_config_free(cfg);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_free_without_shutdown_makes_the_final_push(void) {
+    pm_registry *r = new_registry();
+    pm_gauge *g = NULL;
+    OK(pm_gauge_new(r, "c_free_gauge", "G", NULL, &g));
+    OK(pm_gauge_set(g, 42));
+    pm_pusher_config *cfg = gateway_config("c_test_free");
+    OK(pm_pusher_config_set_shutdown_timeout_ms(cfg, 3000));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    pm_pusher_free(p);
+    const char *grp[] = {"job=\"c_test_free\"", NULL};
+    double v = 0;
+    CHECK(gateway_value("c_free_gauge", grp, &v) == 0 && v == 42);
+    pm_pusher_config_free(cfg);
+    pm_gauge_free(g);
+    pm_registry_free(r);
+    return 0;
+}
+
+struct log_seen {
+    pthread_mutex_t lock;
+    int records;
+    int warnings_from_core;
+};
+
+static void on_log(pm_log_level level, const char *target, const char *message, void *user) {
+    struct log_seen *seen = user;
+    pthread_mutex_lock(&seen->lock);
+    seen->records++;
+    if (level <= PM_LOG_WARN && strcmp(target, "pushmetrics") == 0 && strlen(message) > 0)
+        seen->warnings_from_core++;
+    pthread_mutex_unlock(&seen->lock);
+}
+
+static int test_push_failures_are_reported_and_logged(void) {
+    struct log_seen seen = {PTHREAD_MUTEX_INITIALIZER, 0, 0};
+    OK(pm_set_log_callback(on_log, &seen, PM_LOG_WARN));
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "c_unreachable_total", "U", NULL, &c));
+    pm_pusher_config *cfg = NULL;
+    OK(pm_pusher_config_new(&cfg));
+    OK(pm_pusher_config_ignore_env(cfg));
+    OK(pm_pusher_config_set_url(cfg, "http://127.0.0.1:1"));
+    OK(pm_pusher_config_set_job(cfg, "c_unreachable"));
+    OK(pm_pusher_config_set_interval_ms(cfg, 60000));
+    OK(pm_pusher_config_set_max_attempts(cfg, 1));
+    OK(pm_pusher_config_set_connect_timeout_ms(cfg, 500));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    FAILS(pm_pusher_flush(p, 5000, NULL), PM_ERR_PUSH, "push failed");
+    pm_stats s;
+    s.size = sizeof s;
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.pushes_failed >= 1 && s.consecutive_failures >= 1 && s.has_last_error);
+    CHECK(s.last_success_unix_ms == -1);
+    size_t needed = 0;
+    char tiny[2];
+    FAILS(pm_pusher_last_error(p, tiny, sizeof tiny, &needed), PM_ERR_BUFFER_TOO_SMALL, "needed");
+    char *msg = malloc(needed);
+    OK(pm_pusher_last_error(p, msg, needed, &needed));
+    CHECK(strlen(msg) + 1 == needed && strlen(msg) > 0);
+    free(msg);
+    FAILS(pm_pusher_config_push_once(cfg, r, NULL), PM_ERR_PUSH, "push failed");
+    /* The final push fails too, but shutdown still stops and joins the thread. */
+    pm_status st = pm_pusher_shutdown(p, 2000);
+    CHECK(st == PM_ERR_PUSH || st == PM_OK);
+    pm_pusher_free(p);
+    OK(pm_set_log_callback(NULL, NULL, PM_LOG_WARN));
+    pthread_mutex_lock(&seen.lock);
+    int warnings = seen.warnings_from_core;
+    pthread_mutex_unlock(&seen.lock);
+    CHECK(warnings >= 1);
+    pm_pusher_config_free(cfg);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+static void *flush_slowly(void *pusher) {
+    return (void *)(intptr_t)pm_pusher_flush(pusher, 5000, NULL);
+}
+
+static int test_flush_times_out_on_a_silent_gateway(void) {
+    /* A socket that accepts connections (the kernel's backlog) but never answers. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct sockaddr_in addr = {0};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0);
+    CHECK(listen(fd, 16) == 0);
+    socklen_t len = sizeof addr;
+    CHECK(getsockname(fd, (struct sockaddr *)&addr, &len) == 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+
+    pm_registry *r = new_registry();
+    pm_pusher_config *cfg = NULL;
+    OK(pm_pusher_config_new(&cfg));
+    OK(pm_pusher_config_ignore_env(cfg));
+    OK(pm_pusher_config_set_url(cfg, url));
+    OK(pm_pusher_config_set_job(cfg, "c_silent"));
+    OK(pm_pusher_config_set_interval_ms(cfg, 60000));
+    OK(pm_pusher_config_set_request_timeout_ms(cfg, 600));
+    OK(pm_pusher_config_set_flush_deadline_ms(cfg, 800));
+    OK(pm_pusher_config_set_max_attempts(cfg, 1));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    /* A first flush keeps the push thread waiting on the silent socket, so the second one
+     * cannot be answered within its 100 ms. */
+    pthread_t busy;
+    CHECK(pthread_create(&busy, NULL, flush_slowly, p) == 0);
+    usleep(100 * 1000);
+    FAILS(pm_pusher_flush(p, 100, NULL), PM_ERR_TIMEOUT, "did not finish");
+    void *first = NULL;
+    pthread_join(busy, &first);
+    CHECK((pm_status)(intptr_t)first == PM_ERR_PUSH);
+    /* The worker gives up by its own deadline; shutdown then joins it. */
+    pm_status st = pm_pusher_shutdown(p, 3000);
+    CHECK(st == PM_OK || st == PM_ERR_PUSH);
+    pm_pusher_free(p);
+    pm_pusher_config_free(cfg);
+    pm_registry_free(r);
+    close(fd);
+    return 0;
+}
+
+static int test_push_once_and_delete_once(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "c_once_total", "Once", NULL, &c));
+    OK(pm_counter_inc(c, 11));
+    pm_pusher_config *cfg = gateway_config("c_test_once");
+    pm_flush_report rep;
+    rep.size = sizeof rep;
+    OK(pm_pusher_config_push_once(cfg, r, &rep));
+    CHECK(rep.requests == 1 && rep.series == 1 && rep.duration_ms >= 0);
+    const char *grp[] = {"job=\"c_test_once\"", NULL};
+    double v = 0;
+    CHECK(gateway_value("c_once_total", grp, &v) == 0 && v == 11);
+    OK(pm_pusher_config_delete_once(cfg));
+    CHECK(gateway_value("c_once_total", grp, &v) != 0);
+    FAILS(pm_pusher_config_delete_once(NULL), PM_ERR_INVALID_ARGUMENT, "`config`");
+    pm_pusher_config_free(cfg);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_forked_child_pushes_its_own_group(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    pm_gauge *g = NULL;
+    OK(pm_counter_new(r, "c_fork_total", "Fork", NULL, &c));
+    OK(pm_gauge_new(r, "c_fork_gauge", "Fork gauge", NULL, &g));
+    OK(pm_counter_inc(c, 5));
+    OK(pm_gauge_set(g, 9));
+    pm_pusher_config *cfg = gateway_config("c_test_fork");
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    pm_pusher_config_free(cfg);
+    OK(pm_pusher_flush(p, 5000, NULL));
+
+    /* The child reports through a pipe rather than its exit status: under valgrind the
+     * child's exit status counts the parent's push-thread state as leaked (that thread does
+     * not exist in the child, so nothing there can reach its memory). */
+    int report[2];
+    CHECK(pipe(report) == 0);
+    fflush(stderr);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        /* The child: counters restart at 0, gauges keep their value, and the pusher has a
+         * thread of its own that pushes to the group with pid=<child pid>. */
+        double v = -1;
+        int bad = pm_counter_get(c, &v) != PM_OK || v != 0;
+        bad |= pm_gauge_get(g, &v) != PM_OK || v != 9;
+        for (int i = 0; i < 3; i++) bad |= pm_counter_inc(c, 1) != PM_OK;
+        bad |= pm_pusher_flush(p, 5000, NULL) != PM_OK;
+        bad |= pm_counter_inc(c, 1) != PM_OK;
+        bad |= pm_pusher_shutdown(p, 5000) != PM_OK;
+        if (bad) fprintf(stderr, "  child failed: %s\n", pm_last_error_message());
+        char verdict = bad ? 'F' : 'K';
+        bad |= write(report[1], &verdict, 1) != 1;
+        pm_pusher_free(p);
+        pm_counter_free(c);
+        pm_gauge_free(g);
+        pm_registry_free(r);
+        /* _exit: the child inherited the parent's whole heap; leak checks belong to the
+         * parent. */
+        _exit(bad);
+    }
+    close(report[1]);
+    char verdict = 0;
+    CHECK(read(report[0], &verdict, 1) == 1);
+    close(report[0]);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+    CHECK(verdict == 'K');
+    char pid_label[64];
+    snprintf(pid_label, sizeof pid_label, "pid=\"%d\"", (int)pid);
+    const char *child[] = {"job=\"c_test_fork\"", pid_label, NULL};
+    double v = 0;
+    CHECK(gateway_value("c_fork_total", child, &v) == 0 && v == 4);
+    CHECK(gateway_value("c_fork_gauge", child, &v) == 0 && v == 9);
+    /* The parent goes on with its own numbers in its own group. */
+    OK(pm_counter_inc(c, 1));
+    OK(pm_pusher_flush(p, 5000, NULL));
+    const char *parent[] = {"job=\"c_test_fork\"", "!pid=", NULL};
+    CHECK(gateway_value("c_fork_total", parent, &v) == 0);
+    CHECK(v == 6);
+    OK(pm_pusher_shutdown(p, 5000));
+    pm_pusher_free(p);
+    pm_counter_free(c);
+    pm_gauge_free(g);
+    pm_registry_free(r);
+    return 0;
+}
+
+/* ---- runner ----------------------------------------------------------------------- */
+
+struct test {
+    const char *name;
+    int (*fn)(void);
+};
+
+#define T(f) {#f + 5, f}
+static const struct test TESTS[] = {
+    T(test_version_abi_and_status_names),
+    T(test_registry_options_are_applied_and_checked),
+    T(test_default_registry_is_shared),
+    T(test_encode_text_into_caller_buffer),
+    T(test_reset_zeroes_counters_and_keeps_gauges),
+    T(test_counter_counts_and_rejects_bad_increments),
+    T(test_counter_vec_series_handles_and_one_shot_calls),
+    T(test_many_label_values_beyond_the_inline_buffer),
+    T(test_gauge_moves_both_ways),
+    T(test_histogram_buckets_and_helpers),
+    T(test_summary_quantiles_count_and_sum),
+    T(test_invalid_names_and_conflicts),
+    T(test_options_apply_only_to_their_metric_type),
+    T(test_sampling_keeps_estimates_unbiased),
+    T(test_cardinality_options_hash_drop_and_limit),
+    T(test_null_arguments_are_refused_by_name),
+    T(test_non_utf8_input_is_refused_by_name),
+    T(test_versioned_structs_check_their_size),
+    T(test_every_pusher_option_is_accepted_and_checked),
+    T(test_threads_record_while_the_pusher_pushes),
+    T(test_shutdown_is_idempotent_and_later_flushes_fail),
+    T(test_free_without_shutdown_makes_the_final_push),
+    T(test_push_failures_are_reported_and_logged),
+    T(test_flush_times_out_on_a_silent_gateway),
+    T(test_push_once_and_delete_once),
+    T(test_forked_child_pushes_its_own_group),
+};
+
+int main(int argc, char **argv) {
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < sizeof TESTS / sizeof TESTS[0]; i++) {
+        int selected = argc < 2;
+        for (int a = 1; a < argc; a++) selected |= strstr(TESTS[i].name, argv[a]) != NULL;
+        if (!selected) continue;
+        int rc = TESTS[i].fn();
+        printf("%s %s\n", rc == 0 ? "ok  " : "FAIL", TESTS[i].name);
+        fflush(stdout);
+        rc == 0 ? passed++ : failed++;
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}

@@ -196,16 +196,16 @@ class Counter extends Metric {
 
   /** `inc()`, `inc(value)`, `inc(labels)`, `inc(labels, value)`. */
   inc(labels, value) {
-    if (labels !== null && typeof labels === 'object') {
-      try {
-        this._inc(labels, value === undefined ? 1 : value);
-      } catch (e) {
-        throw translate(e);
-      }
-    } else if (this._self !== null) {
+    if (this._self !== null && (labels === undefined || typeof labels === 'number')) {
       this._self.inc(labels);
-    } else {
-      this._inc({}, labels === undefined ? 1 : labels);
+      return;
+    }
+    try {
+      if (labels !== null && typeof labels === 'object') this._inc(labels, value === undefined ? 1 : value);
+      else if (this._self !== null) native.counterChildInc(this._self._h, labels);
+      else this._inc({}, labels === undefined ? 1 : labels);
+    } catch (e) {
+      throw translate(e);
     }
   }
 

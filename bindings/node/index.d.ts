@@ -1,0 +1,343 @@
+// pushmetrics for Node: prom-client's metric API, recorded by a Rust core and pushed to a
+// Prometheus Pushgateway from a background thread that never keeps the process alive.
+
+/** Label values by label name; numbers are accepted and printed. */
+export type LabelValues<T extends string = string> = Partial<Record<T, string | number>>;
+
+/** Options of a registry: the cardinality guard's limits. */
+export interface RegistryOptions {
+  /** Series per metric before new label sets fold into the `__overflow__` series (2000). */
+  maxSeriesPerMetric?: number;
+  /** Series in the whole registry (100,000). */
+  maxSeries?: number;
+  /** Longest label value kept as is, in bytes (256); longer ones are cut and get a hash suffix. */
+  maxLabelValueLength?: number;
+  /** Evict series idle for longer than this at snapshot time, unless a child holds them. */
+  seriesTtlMs?: number;
+}
+
+/** One sample in prom-client's JSON shape. */
+export interface MetricValue<T extends string = string> {
+  value: number;
+  labels: LabelValues<T>;
+  metricName?: string;
+}
+
+/** One metric in prom-client's JSON shape. */
+export interface MetricObjectWithValues<T extends string = string> {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  values: MetricValue<T>[];
+  aggregator: 'sum';
+}
+
+/** What the cardinality guard and the sampler did to one metric. */
+export interface GuardStat {
+  name: string;
+  series: number;
+  overflowed: number;
+  truncated: number;
+  evicted: number;
+  sampledSeen: number;
+  sampledKept: number;
+}
+
+/** A set of metrics. `register` is the process-wide default, shared by worker threads. */
+export class Registry {
+  constructor(options?: RegistryOptions);
+  static readonly PROMETHEUS_CONTENT_TYPE: string;
+  readonly contentType: string;
+  /** The text exposition format 0.0.4, encoded off the main thread. */
+  metrics(): Promise<string>;
+  getMetricsAsJSON(): Promise<MetricObjectWithValues[]>;
+  /** The metric objects created in this thread. */
+  getMetricsAsArray(): Metric[];
+  getSingleMetric(name: string): Metric | undefined;
+  getSingleMetricAsString(name: string): Promise<string>;
+  removeSingleMetric(name: string): void;
+  /** Removes the metrics created in this thread. */
+  clear(): void;
+  /** Counters, histograms and summaries back to zero; gauges keep their values. */
+  resetMetrics(): void;
+  /** Live series in the registry, all threads. */
+  seriesCount(): number;
+  guardStats(): GuardStat[];
+}
+
+/** The default registry. */
+export const register: Registry;
+
+/** How a metric samples its recording calls (one of the three); estimates stay unbiased. */
+export type Sampling = { probability: number } | { everyNth: number } | { adaptive: number };
+
+/** What every metric type is configured with. */
+export interface MetricConfiguration<T extends string = string> {
+  name: string;
+  help: string;
+  labelNames?: readonly T[];
+  /** The registry to register in (exactly one, or none); `register` when not given. */
+  registers?: Registry[];
+  /** Called before the registry is read by `metrics()`, `flush()` and `shutdown()`. */
+  collect?: (this: any) => void | Promise<void>;
+  /** Labels every series carries with the same value. */
+  constLabels?: Record<string, string>;
+  /** Sampling of recording calls (counters, histograms, summaries). */
+  sampling?: Sampling;
+  /** Series limit of this metric (overrides the registry's maxSeriesPerMetric). */
+  maxSeries?: number;
+  /** Label name to bucket count: its values are hashed into that many buckets. */
+  hashedLabels?: Partial<Record<T, number>>;
+  /** Labels aggregated away: series differing only in them are one series. */
+  droppedLabels?: T[];
+}
+
+export interface HistogramConfiguration<T extends string = string> extends MetricConfiguration<T> {
+  /** Upper bounds, strictly increasing (`+Inf` is implied); prom-client's defaults otherwise. */
+  buckets?: number[];
+}
+
+export interface SummaryConfiguration<T extends string = string> extends MetricConfiguration<T> {
+  /** Quantiles to report, each in 0..1 (0.5, 0.9, 0.99). */
+  percentiles?: number[];
+  /** Length of the sliding window in seconds (600). */
+  maxAgeSeconds?: number;
+  /** Sub-windows the window slides by (5). */
+  ageBuckets?: number;
+}
+
+declare abstract class Metric<T extends string = string> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: T[];
+  /** This metric in prom-client's JSON shape. */
+  get(): Promise<MetricObjectWithValues<T>>;
+}
+
+/** Ends a timer: observes (or sets) the seconds elapsed and returns them. */
+export type EndTimer<T extends string = string> = (labels?: LabelValues<T>) => number;
+
+export class Counter<T extends string = string> extends Metric<T> {
+  constructor(configuration: MetricConfiguration<T>);
+  /** Adds `value` (default 1), which must be a finite number >= 0. */
+  inc(value?: number): void;
+  inc(labels: LabelValues<T>, value?: number): void;
+  /** The child for one label set: `labels('GET', '200')` or `labels({ method: 'GET', code: '200' })`. */
+  labels(...values: Array<string | number>): Counter.Internal;
+  labels(labels: LabelValues<T>): Counter.Internal;
+}
+export namespace Counter {
+  /** A held counter series: `inc()` adds in memory shared with the core, no native call. */
+  interface Internal {
+    inc(value?: number): void;
+  }
+}
+
+export class Gauge<T extends string = string> extends Metric<T> {
+  constructor(configuration: MetricConfiguration<T>);
+  set(value: number): void;
+  set(labels: LabelValues<T>, value: number): void;
+  inc(value?: number): void;
+  inc(labels: LabelValues<T>, value?: number): void;
+  dec(value?: number): void;
+  dec(labels: LabelValues<T>, value?: number): void;
+  /** Sets the gauge to the current Unix time in seconds. */
+  setToCurrentTime(labels?: LabelValues<T>): void;
+  /** The returned function sets the gauge to the seconds elapsed. */
+  startTimer(labels?: LabelValues<T>): EndTimer<T>;
+  labels(...values: Array<string | number>): Gauge.Internal;
+  labels(labels: LabelValues<T>): Gauge.Internal;
+}
+export namespace Gauge {
+  interface Internal {
+    set(value: number): void;
+    inc(value?: number): void;
+    dec(value?: number): void;
+    setToCurrentTime(): void;
+    startTimer(): () => number;
+  }
+}
+
+export class Histogram<T extends string = string> extends Metric<T> {
+  constructor(configuration: HistogramConfiguration<T>);
+  /** Records one observation; NaN is refused. */
+  observe(value: number): void;
+  observe(labels: LabelValues<T>, value: number): void;
+  /** The returned function observes the seconds elapsed (labels given there are added). */
+  startTimer(labels?: LabelValues<T>): EndTimer<T>;
+  labels(...values: Array<string | number>): Histogram.Internal;
+  labels(labels: LabelValues<T>): Histogram.Internal;
+}
+export namespace Histogram {
+  interface Internal {
+    observe(value: number): void;
+    startTimer(): () => number;
+  }
+}
+
+export class Summary<T extends string = string> extends Metric<T> {
+  constructor(configuration: SummaryConfiguration<T>);
+  observe(value: number): void;
+  observe(labels: LabelValues<T>, value: number): void;
+  startTimer(labels?: LabelValues<T>): EndTimer<T>;
+  labels(...values: Array<string | number>): Summary.Internal;
+  labels(labels: LabelValues<T>): Summary.Internal;
+}
+export namespace Summary {
+  interface Internal {
+    observe(value: number): void;
+    startTimer(): () => number;
+  }
+}
+
+/** `count` bucket bounds from `start`, `width` apart. */
+export function linearBuckets(start: number, width: number, count: number): number[];
+/** `count` bucket bounds from `start`, each `factor` times the previous. */
+export function exponentialBuckets(start: number, factor: number, count: number): number[];
+
+/** Every option of a pusher; durations in milliseconds. `PUSHMETRICS_*` variables override them. */
+export interface PushOptions {
+  /** `PUT` (replace the group, default) or `POST` (replace the pushed families). */
+  method?: 'PUT' | 'POST' | 'put' | 'post';
+  /** `text` (default) or `protobuf`. */
+  format?: 'text' | 'protobuf';
+  gzip?: boolean;
+  /** Time between pushes (10,000). */
+  intervalMs?: number;
+  /** Random delay of the first push as a fraction of the interval (0.1). */
+  jitter?: number;
+  /** Time one flush may take, retries included (min(interval, 10 s)). */
+  flushDeadlineMs?: number;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** Attempts per request, the first included (3). */
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Retries allowed as a fraction of requests (0.2). */
+  retryBudget?: number;
+  /** Consecutive failed flushes that open the circuit breaker (5; 0 = never). */
+  breakerThreshold?: number;
+  breakerOpenMs?: number;
+  /** Largest request body (16 MiB); bigger pushes are split between metric families. */
+  maxBodyBytes?: number;
+  /** Delete the group from the gateway at shutdown (false). */
+  deleteOnShutdown?: boolean;
+  /** Push the `pushmetrics_*` self-metrics too (true). */
+  selfMetrics?: boolean;
+  /** Bound of the final flush at shutdown and at process exit (5000); default wait of flush(). */
+  shutdownTimeoutMs?: number;
+  basicAuth?: { username: string; password: string } | string;
+  bearerToken?: string;
+  headers?: Record<string, string>;
+  /** PEM file of the CA certificates to trust. */
+  caFile?: string;
+  /** PEM files of a client certificate and its key (mutual TLS). */
+  clientCert?: string;
+  clientKey?: string;
+  /** Do not read `PUSHMETRICS_*` environment variables. */
+  ignoreEnv?: boolean;
+}
+
+export interface PusherOptions extends PushOptions {
+  /** The gateway, `http://host:port`. */
+  url: string;
+  /** The job name (required, here or in PUSHMETRICS_JOB). */
+  job?: string;
+  /** Grouping labels of the group (any UTF-8 values). */
+  groupings?: Record<string, string>;
+  /** The registry to push (`register` when not given). */
+  registry?: Registry;
+}
+
+/** What one flush delivered. */
+export interface FlushReport {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** Body bytes sent (after compression). */
+  bytes: number;
+  /** Series in the pushed snapshot (self-metrics included). */
+  series: number;
+  durationMs: number;
+}
+
+/** A pusher's health. */
+export interface PusherStats {
+  pushesOk: number;
+  pushesFailed: number;
+  requests: number;
+  retries: number;
+  retriesDenied: number;
+  flushesSkipped: number;
+  /** Unix time of the last successful flush, in milliseconds. */
+  lastSuccessMs?: number;
+  /** The last failure, with the server's message when there was one. */
+  lastError?: string;
+  consecutiveFailures: number;
+  breaker: 'closed' | 'open' | 'half_open';
+  series: number;
+  overflowed: number;
+  evicted: number;
+  sampledOut: number;
+  queueLength: number;
+  bytesSent: number;
+  lastPushDurationMs?: number;
+}
+
+/**
+ * Pushes a registry from a background thread every `intervalMs`. A pusher still running when
+ * the process runs out of work makes its final flush first (bounded by `shutdownTimeoutMs`).
+ */
+export class Pusher {
+  constructor(options: PusherOptions);
+  /** The group URL, credentials removed. */
+  readonly url: string;
+  /** Pushes now; resolves once everything recorded before the call is delivered. */
+  flush(timeoutMs?: number): Promise<FlushReport>;
+  /** Final flush (and the DELETE, if configured), then stops. Idempotent. */
+  shutdown(timeoutMs?: number): Promise<void>;
+  stats(): PusherStats;
+  /** True while the last successful push is recent (within three intervals). */
+  healthy(): boolean;
+}
+
+export interface PushgatewayOptions extends PushOptions {
+  /** prom-client's request timeout in milliseconds (requestTimeoutMs). */
+  timeout?: number;
+  /** prom-client's `auth`: "user:password" (basicAuth). */
+  auth?: string;
+}
+
+export interface PushParameters {
+  jobName: string;
+  groupings?: Record<string, string>;
+}
+
+/** prom-client's Pushgateway: one push per call, with the core's retries and deadline. */
+export class Pushgateway {
+  constructor(url: string, options?: PushgatewayOptions, registry?: Registry);
+  /** `POST`: replaces the pushed metric families in the group. */
+  pushAdd(params: PushParameters): Promise<FlushReport>;
+  /** `PUT`: replaces the whole group. */
+  push(params: PushParameters): Promise<FlushReport>;
+  delete(params: PushParameters): Promise<void>;
+}
+
+/** Every error of pushmetrics; `code` names the kind. */
+export class PushmetricsError extends Error {
+  readonly code: string;
+}
+/** ERR_INVALID_METRIC_NAME, ERR_INVALID_LABEL_NAME, ERR_DUPLICATE_LABEL_NAME */
+export class InvalidNameError extends PushmetricsError {}
+/** ERR_UNKNOWN_LABEL, ERR_LABEL_COUNT */
+export class LabelError extends PushmetricsError {}
+/** ERR_INVALID_VALUE: a negative or non-finite increment, NaN, a non-number. */
+export class InvalidValueError extends PushmetricsError {}
+/** ERR_INVALID_CONFIG, ERR_INVALID_ARGUMENT */
+export class ConfigError extends PushmetricsError {}
+/** ERR_CONFLICT: the same name registered with another definition. */
+export class ConflictError extends PushmetricsError {}
+/** ERR_PUSH, ERR_SHUTDOWN, ERR_IO */
+export class PushError extends PushmetricsError {}
+/** ERR_TIMEOUT */
+export class TimeoutError extends PushError {}

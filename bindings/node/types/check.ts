@@ -1,0 +1,47 @@
+// Compiled by `tsc -p tsconfig.json` in the tests: uses every declaration the way a user does.
+import {
+  Counter, Gauge, Histogram, Summary, Registry, register, Pusher, Pushgateway,
+  linearBuckets, exponentialBuckets, PushmetricsError, LabelError, TimeoutError,
+  type FlushReport, type PusherStats,
+} from '..';
+
+const reg = new Registry({ maxSeriesPerMetric: 100, maxSeries: 1000, maxLabelValueLength: 64, seriesTtlMs: 60_000 });
+const c = new Counter({ name: 'a_total', help: 'a', labelNames: ['method', 'code'] as const, registers: [reg],
+  sampling: { everyNth: 10 }, maxSeries: 50, hashedLabels: { code: 8 }, droppedLabels: ['method'] });
+c.inc();
+c.inc(2);
+c.inc({ method: 'GET', code: 200 });
+c.inc({ method: 'GET' }, 3);
+c.labels('GET', '200').inc();
+c.labels({ method: 'GET', code: '200' }).inc(2);
+const g = new Gauge({ name: 'g', help: 'g', collect() { this.set(1); } });
+g.set(1); g.inc(); g.dec(2); g.setToCurrentTime(); g.startTimer()();
+g.labels('x').set(2);
+const h = new Histogram({ name: 'h', help: 'h', buckets: linearBuckets(0, 1, 5).concat(exponentialBuckets(10, 2, 3)) });
+h.observe(1); h.observe({ route: '/' }, 2); const secs: number = h.startTimer({ route: '/' })({ code: '200' });
+const s = new Summary({ name: 's', help: 's', percentiles: [0.5], maxAgeSeconds: 60, ageBuckets: 3 });
+s.observe(1); s.labels('a').observe(2);
+async function main(): Promise<void> {
+  const text: string = await register.metrics();
+  const json = await reg.getMetricsAsJSON();
+  const p = new Pusher({ url: 'http://127.0.0.1:9091', job: 'j', groupings: { instance: 'x' }, registry: reg,
+    intervalMs: 1000, jitter: 0.1, method: 'POST', format: 'protobuf', gzip: true, flushDeadlineMs: 500,
+    connectTimeoutMs: 100, requestTimeoutMs: 100, maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 100,
+    retryBudget: 0.2, breakerThreshold: 3, breakerOpenMs: 1000, maxBodyBytes: 1 << 20, deleteOnShutdown: true,
+    selfMetrics: false, shutdownTimeoutMs: 1000, basicAuth: { username: 'u', password: 'p' }, bearerToken: 't',
+    headers: { 'X-A': 'b' }, ignoreEnv: true });
+  const r: FlushReport = await p.flush(1000);
+  const st: PusherStats = p.stats();
+  const ok: boolean = p.healthy();
+  await p.shutdown();
+  const gw = new Pushgateway('http://127.0.0.1:9091', { timeout: 1000, auth: 'u:p' }, reg);
+  await gw.pushAdd({ jobName: 'j', groupings: { a: 'b' } });
+  await gw.push({ jobName: 'j' });
+  await gw.delete({ jobName: 'j' });
+  try { c.inc(-1); } catch (e) {
+    if (e instanceof LabelError || e instanceof TimeoutError) console.log(e.code);
+    if (e instanceof PushmetricsError) console.log(e.message);
+  }
+  console.log(text, json, r, st, ok, secs, reg.seriesCount(), reg.guardStats(), p.url);
+}
+void main();

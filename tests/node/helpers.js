@@ -1,0 +1,87 @@
+'use strict';
+// Shared by the Node test files: the package under test, reading the real Pushgateway back,
+// child-process scripts and a fault server that accepts connections and never answers.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const PKG = path.join(__dirname, '..', '..', 'bindings', 'node');
+const PGW_URL = process.env.PGW_URL;
+
+/** Samples the gateway holds for `job`: [{ name, labels, value }]. */
+async function scrape(job) {
+  const res = await fetch(`${PGW_URL}/metrics`);
+  const text = await res.text();
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    for (const [, k, v] of (m[2] || '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[k] = v.replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+    }
+    if (labels.job === job) out.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+/** The value of the sample `name` of `job` whose labels include `labels`. */
+function valueOf(samples, name, labels = {}) {
+  const s = samples.find(
+    (x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v),
+  );
+  return s === undefined ? undefined : s.value;
+}
+
+/** Runs `code` as a script in a child process; resolves with its exit code, output and time. */
+function runScript(code, env = {}) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pm-node-')), 'job.js');
+  fs.writeFileSync(file, code.replaceAll('__PKG__', JSON.stringify(PKG)));
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (status, signal) => {
+      clearTimeout(killer);
+      resolve({ status, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+/** A server that accepts connections and never answers: a hung gateway. */
+async function hungServer() {
+  const sockets = new Set();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(r);
+      }),
+  };
+}
+
+/** A name no other test uses. */
+let n = 0;
+function unique(prefix) {
+  n += 1;
+  return `${prefix}_${process.pid}_${n}`;
+}
+
+module.exports = { PKG, PGW_URL, scrape, valueOf, runScript, hungServer, unique };

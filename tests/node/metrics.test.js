@@ -1,0 +1,365 @@
+'use strict';
+// Recording: every metric type and method, children, registries and their options.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { PKG, unique } = require('./helpers.js');
+const pm = require(PKG);
+
+/** The series of family `name` in the JSON view, keyed by their label values. */
+async function series(reg, name) {
+  const m = (await reg.getMetricsAsJSON()).find((x) => x.name === name);
+  return m === undefined ? [] : m.values;
+}
+
+test('counter inc with no arguments, a value, labels, and labels and a value', async () => {
+  const reg = new pm.Registry();
+  const plain = new pm.Counter({ name: 'plain_total', help: 'p', registers: [reg] });
+  plain.inc();
+  plain.inc(2.5);
+  const req = new pm.Counter({ name: 'req_total', help: 'r', labelNames: ['method', 'code'], registers: [reg] });
+  req.inc({ method: 'GET', code: '200' });
+  req.inc({ code: '200', method: 'GET' }, 4);
+  req.inc({ method: 'POST', code: 500 }); // numbers are label values too, as in prom-client
+  const text = await reg.metrics();
+  assert.match(text, /^plain_total 3.5$/m);
+  assert.match(text, /^req_total\{method="GET",code="200"\} 5$/m);
+  assert.match(text, /^req_total\{method="POST",code="500"\} 1$/m);
+});
+
+test('labels() by values or by object returns a child that records into the same series', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'c_total', help: 'c', labelNames: ['a', 'b'], registers: [reg] });
+  const byValues = c.labels('x', 'y');
+  const byObject = c.labels({ b: 'y', a: 'x' });
+  byValues.inc();
+  byObject.inc(2);
+  c.inc({ a: 'x', b: 'y' }, 3);
+  assert.match(await reg.metrics(), /^c_total\{a="x",b="y"\} 6$/m);
+});
+
+test('held children are collected and their increments are kept', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'gc_total', help: 'c', labelNames: ['a'], registers: [reg] });
+  for (let i = 0; i < 5000; i++) c.labels(String(i % 10)).inc();
+  if (global.gc) global.gc();
+  await new Promise((r) => setTimeout(r, 50));
+  const values = await series(reg, 'gc_total');
+  assert.equal(values.reduce((s, v) => s + v.value, 0), 5000);
+});
+
+test('counters with labels of four or more names take the general path', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'wide_total', help: 'w', labelNames: ['a', 'b', 'c', 'd'], registers: [reg] });
+  c.inc({ a: '1', b: '2', c: '3', d: '4' }, 2);
+  c.labels('1', '2', '3', '4').inc();
+  assert.match(await reg.metrics(), /^wide_total\{a="1",b="2",c="3",d="4"\} 3$/m);
+});
+
+test('gauge set, inc, dec, setToCurrentTime and startTimer, plain and labelled', async () => {
+  const reg = new pm.Registry();
+  const g = new pm.Gauge({ name: 'g', help: 'g', registers: [reg] });
+  g.set(10);
+  g.inc();
+  g.inc(4);
+  g.dec();
+  g.dec(2);
+  assert.match(await reg.metrics(), /^g 12$/m);
+  const before = Date.now() / 1000;
+  g.setToCurrentTime();
+  const now = (await series(reg, 'g'))[0].value;
+  assert.ok(now >= before - 1 && now <= Date.now() / 1000 + 1, `timestamp ${now}`);
+  const end = g.startTimer();
+  await new Promise((r) => setTimeout(r, 20));
+  const secs = end();
+  assert.ok(secs >= 0.015 && secs < 5, `timer ${secs}`);
+  assert.equal((await series(reg, 'g'))[0].value, secs);
+
+  const lg = new pm.Gauge({ name: 'lg', help: 'g', labelNames: ['room'], registers: [reg] });
+  lg.set({ room: 'a' }, 5);
+  lg.inc({ room: 'a' });
+  lg.inc({ room: 'a' }, 2);
+  lg.dec({ room: 'a' }, 0.5);
+  lg.dec({ room: 'a' });
+  const child = lg.labels('b');
+  child.set(3);
+  child.inc();
+  child.dec(2);
+  lg.setToCurrentTime({ room: 'c' });
+  child.setToCurrentTime();
+  lg.labels('d').startTimer()();
+  lg.startTimer({ room: 'e' })();
+  const text = await reg.metrics();
+  assert.match(text, /^lg\{room="a"\} 6.5$/m);
+  assert.match(text, /^lg\{room="c"\} \d{10}/m);
+  assert.match(text, /^lg\{room="b"\} \d{10}/m);
+  assert.match(text, /^lg\{room="d"\} /m);
+  assert.match(text, /^lg\{room="e"\} /m);
+});
+
+test('histogram observe, buckets, startTimer and children', async () => {
+  const reg = new pm.Registry();
+  const h = new pm.Histogram({ name: 'h_seconds', help: 'h', buckets: [0.1, 1, 10], registers: [reg] });
+  h.observe(0.05);
+  h.observe(0.5);
+  h.observe(50);
+  const text = await reg.metrics();
+  assert.match(text, /^h_seconds_bucket\{le="0.1"\} 1$/m);
+  assert.match(text, /^h_seconds_bucket\{le="1"\} 2$/m);
+  assert.match(text, /^h_seconds_bucket\{le="10"\} 2$/m);
+  assert.match(text, /^h_seconds_bucket\{le="\+Inf"\} 3$/m);
+  assert.match(text, /^h_seconds_sum 50.55$/m);
+  assert.match(text, /^h_seconds_count 3$/m);
+
+  const lh = new pm.Histogram({
+    name: 'lh_seconds',
+    help: 'h',
+    labelNames: ['route'],
+    buckets: pm.linearBuckets(1, 1, 3),
+    registers: [reg],
+  });
+  lh.observe({ route: '/' }, 2);
+  lh.labels('/').observe(3);
+  lh.labels({ route: '/x' }).startTimer()();
+  const end = lh.startTimer({ route: '/a' });
+  assert.ok(end({ route: '/b' }) >= 0); // end labels override start labels, as in prom-client
+  const t2 = await reg.metrics();
+  assert.match(t2, /^lh_seconds_count\{route="\/"\} 2$/m);
+  assert.match(t2, /^lh_seconds_bucket\{route="\/",le="2"\} 1$/m);
+  assert.match(t2, /^lh_seconds_count\{route="\/x"\} 1$/m);
+  assert.match(t2, /^lh_seconds_count\{route="\/b"\} 1$/m);
+  assert.doesNotMatch(t2, /route="\/a"/);
+  const unlabelledTimer = h.startTimer();
+  assert.ok(unlabelledTimer() >= 0);
+});
+
+test('bucket helpers match prom-client and reject bad arguments', () => {
+  assert.deepEqual(pm.linearBuckets(0, 10, 3), [0, 10, 20]);
+  assert.deepEqual(pm.exponentialBuckets(1, 2, 4), [1, 2, 4, 8]);
+  assert.throws(() => pm.linearBuckets(0, 0, 3), pm.ConfigError);
+  assert.throws(() => pm.exponentialBuckets(0, 2, 3), { code: 'ERR_INVALID_CONFIG' });
+});
+
+test('summary observe, percentiles, startTimer and children', async () => {
+  const reg = new pm.Registry();
+  const s = new pm.Summary({ name: 's_bytes', help: 's', percentiles: [0.5, 0.9], registers: [reg] });
+  for (let i = 1; i <= 100; i++) s.observe(i);
+  const text = await reg.metrics();
+  assert.match(text, /^s_bytes_count 100$/m);
+  assert.match(text, /^s_bytes_sum 5050$/m);
+  const median = Number(/^s_bytes\{quantile="0.5"\} (\S+)$/m.exec(text)[1]);
+  assert.ok(Math.abs(median - 50) <= 1.5, `median ${median}`);
+  const ls = new pm.Summary({
+    name: 'ls_seconds',
+    help: 's',
+    labelNames: ['op'],
+    maxAgeSeconds: 60,
+    ageBuckets: 3,
+    registers: [reg],
+  });
+  ls.observe({ op: 'read' }, 1);
+  ls.labels('read').observe(3);
+  ls.startTimer({ op: 'write' })();
+  ls.labels('write').startTimer()();
+  s.startTimer()();
+  const t2 = await reg.metrics();
+  assert.match(t2, /^ls_seconds_count\{op="read"\} 2$/m);
+  assert.match(t2, /^ls_seconds_sum\{op="read"\} 4$/m);
+  assert.match(t2, /^ls_seconds_count\{op="write"\} 2$/m);
+});
+
+test('the default register is used when registers is not given', async () => {
+  const name = unique('default_total');
+  const c = new pm.Counter({ name, help: 'd' });
+  c.inc(7);
+  assert.equal(pm.register.getSingleMetric(name), c);
+  assert.match(await pm.register.metrics(), new RegExp(`^${name} 7$`, 'm'));
+  pm.register.removeSingleMetric(name);
+  assert.doesNotMatch(await pm.register.metrics(), new RegExp(`^${name} `, 'm'));
+});
+
+test('registry views: JSON, single metric, array, content type, reset, clear', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'v_total', help: 'v', labelNames: ['k'], registers: [reg] });
+  const g = new pm.Gauge({ name: 'v_gauge', help: 'v', registers: [reg] });
+  c.inc({ k: 'a' }, 2);
+  g.set(3);
+  assert.equal(reg.contentType, 'text/plain; version=0.0.4; charset=utf-8');
+  assert.equal(pm.Registry.PROMETHEUS_CONTENT_TYPE, reg.contentType);
+  assert.deepEqual(reg.getMetricsAsArray(), [c, g]);
+  assert.deepEqual(await c.get(), {
+    name: 'v_total',
+    help: 'v',
+    type: 'counter',
+    values: [{ value: 2, labels: { k: 'a' } }],
+    aggregator: 'sum',
+  });
+  assert.equal(await reg.getSingleMetricAsString('v_gauge'), '# HELP v_gauge v\n# TYPE v_gauge gauge\nv_gauge 3\n');
+  assert.equal(await reg.getSingleMetricAsString('missing'), '');
+  reg.resetMetrics();
+  const text = await reg.metrics();
+  assert.match(text, /^v_total\{k="a"\} 0$/m);
+  assert.match(text, /^v_gauge 3$/m); // gauges keep their values
+  assert.equal(reg.seriesCount(), 2);
+  reg.clear();
+  assert.equal(await reg.metrics(), '');
+  assert.equal(reg.getSingleMetric('v_total'), undefined);
+});
+
+test('histogram JSON carries bucket, sum and count samples', async () => {
+  const reg = new pm.Registry();
+  const h = new pm.Histogram({ name: 'j_seconds', help: 'j', buckets: [1], registers: [reg] });
+  h.observe(0.5);
+  const j = await h.get();
+  assert.deepEqual(
+    j.values.map((v) => [v.metricName, v.labels.le, v.value]),
+    [
+      ['j_seconds_bucket', '1', 1],
+      ['j_seconds_bucket', '+Inf', 1],
+      ['j_seconds_sum', undefined, 0.5],
+      ['j_seconds_count', undefined, 1],
+    ],
+  );
+});
+
+test('collect callbacks run before the registry is read', async () => {
+  const reg = new pm.Registry();
+  let calls = 0;
+  new pm.Gauge({
+    name: 'collected',
+    help: 'c',
+    registers: [reg],
+    collect() {
+      calls += 1;
+      this.set(calls * 10);
+    },
+  });
+  assert.match(await reg.metrics(), /^collected 10$/m);
+  assert.match(await reg.metrics(), /^collected 20$/m);
+});
+
+test('registering the same definition again returns the same series', async () => {
+  const reg = new pm.Registry();
+  const a = new pm.Counter({ name: 'same_total', help: 's', labelNames: ['k'], registers: [reg] });
+  const b = new pm.Counter({ name: 'same_total', help: 's', labelNames: ['k'], registers: [reg] });
+  a.inc({ k: 'x' });
+  b.inc({ k: 'x' });
+  assert.match(await reg.metrics(), /^same_total\{k="x"\} 2$/m);
+});
+
+test('registers: [] keeps a metric out of every registry', async () => {
+  const c = new pm.Counter({ name: unique('orphan_total'), help: 'o', registers: [] });
+  c.inc();
+  assert.doesNotMatch(await pm.register.metrics(), new RegExp(c.name));
+});
+
+test('maxSeriesPerMetric folds new label sets into the overflow series and keeps counts', async () => {
+  const reg = new pm.Registry({ maxSeriesPerMetric: 3 });
+  const c = new pm.Counter({ name: 'o_total', help: 'o', labelNames: ['id'], registers: [reg] });
+  for (let i = 0; i < 10; i++) c.inc({ id: String(i) });
+  const text = await reg.metrics();
+  assert.match(text, /^o_total\{id="__overflow__"\} 7$/m);
+  assert.equal(reg.guardStats().find((g) => g.name === 'o_total').overflowed, 7);
+});
+
+test('maxSeries limits the whole registry', async () => {
+  const reg = new pm.Registry({ maxSeries: 2 });
+  const a = new pm.Counter({ name: 'a_total', help: 'a', labelNames: ['id'], registers: [reg] });
+  const b = new pm.Counter({ name: 'b_total', help: 'b', labelNames: ['id'], registers: [reg] });
+  a.inc({ id: '1' });
+  a.inc({ id: '2' });
+  b.inc({ id: '1' }, 5);
+  assert.match(await reg.metrics(), /^b_total\{id="__overflow__"\} 5$/m);
+});
+
+test('per-metric maxSeries overrides the registry limit', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'm_total', help: 'm', labelNames: ['id'], maxSeries: 1, registers: [reg] });
+  c.inc({ id: '1' });
+  c.inc({ id: '2' });
+  assert.match(await reg.metrics(), /^m_total\{id="__overflow__"\} 1$/m);
+});
+
+test('maxLabelValueLength cuts long values and keeps them distinct', async () => {
+  const reg = new pm.Registry({ maxLabelValueLength: 20 });
+  const c = new pm.Counter({ name: 'l_total', help: 'l', labelNames: ['path'], registers: [reg] });
+  c.inc({ path: `${'x'.repeat(100)}a` });
+  c.inc({ path: `${'x'.repeat(100)}b` });
+  const values = await series(reg, 'l_total');
+  assert.equal(values.length, 2);
+  for (const v of values) assert.ok(v.labels.path.length <= 20, v.labels.path);
+});
+
+test('seriesTtlMs evicts idle series that no child holds', async () => {
+  const reg = new pm.Registry({ seriesTtlMs: 1000 });
+  const c = new pm.Counter({ name: 't_total', help: 't', labelNames: ['id'], registers: [reg] });
+  c.inc({ id: 'idle' });
+  await reg.metrics(); // first snapshot: marks it seen
+  await new Promise((r) => setTimeout(r, 2100));
+  await reg.metrics();
+  await new Promise((r) => setTimeout(r, 1100));
+  const text = await reg.metrics();
+  assert.doesNotMatch(text, /id="idle"/);
+  assert.ok(reg.guardStats().find((g) => g.name === 't_total').evicted >= 1);
+});
+
+test('sampling keeps unbiased counts', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 's_total', help: 's', sampling: { everyNth: 10 }, registers: [reg] });
+  for (let i = 0; i < 1000; i++) c.inc();
+  const held = new pm.Counter({
+    name: 'sh_total',
+    help: 's',
+    labelNames: ['k'],
+    sampling: { everyNth: 4 },
+    registers: [reg],
+  }).labels('x');
+  for (let i = 0; i < 400; i++) held.inc();
+  const text = await reg.metrics();
+  assert.match(text, /^s_total 1000$/m);
+  assert.match(text, /^sh_total\{k="x"\} 400$/m);
+  const g = reg.guardStats().find((x) => x.name === 's_total');
+  assert.equal(g.sampledSeen, 1000);
+  assert.equal(g.sampledKept, 100);
+  new pm.Histogram({ name: 'sp', help: 's', sampling: { probability: 0.5 }, registers: [reg] }).observe(1);
+  new pm.Summary({ name: 'sa', help: 's', sampling: { adaptive: 100 }, registers: [reg] }).observe(1);
+});
+
+test('hashedLabels and droppedLabels bound a label', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({
+    name: 'u_total',
+    help: 'u',
+    labelNames: ['user', 'request_id', 'route'],
+    hashedLabels: { user: 4 },
+    droppedLabels: ['request_id'],
+    registers: [reg],
+  });
+  for (let i = 0; i < 100; i++) c.inc({ user: `user${i}`, request_id: `r${i}`, route: '/' });
+  const values = await series(reg, 'u_total');
+  assert.ok(values.length <= 4, `${values.length} series`);
+  assert.equal(values.reduce((s, v) => s + v.value, 0), 100);
+  for (const v of values) assert.deepEqual(Object.keys(v.labels).sort(), ['route', 'user']);
+});
+
+test('constLabels are carried by every series', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'k_total', help: 'k', constLabels: { service: 'api' }, registers: [reg] });
+  c.inc();
+  assert.match(await reg.metrics(), /^k_total\{service="api"\} 1$/m);
+});
+
+test('label values of any UTF-8, long or short, are kept exactly', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'utf_total', help: 'u', labelNames: ['v'], registers: [reg] });
+  const values = ['é', '日本語', '\u{1F600}', 'a"b\\c\nd', 'x'.repeat(200), `${'y'.repeat(70)}é`];
+  for (const v of values) c.inc({ v });
+  const got = (await series(reg, 'utf_total')).map((s) => s.labels.v).sort();
+  assert.deepEqual(got, [...values].sort());
+});
+
+test('the ES module entry exports the same objects', async () => {
+  const esm = await import(`${PKG}/index.mjs`);
+  assert.equal(esm.Counter, pm.Counter);
+  assert.equal(esm.register, pm.register);
+  assert.equal(esm.default, pm);
+});

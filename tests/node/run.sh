@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The Node test suite: installs what it needs, builds the addon, checks the JavaScript and
+# the TypeScript declarations, starts a Pushgateway and runs every tests/node/*.test.js.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+bash scripts/deps-node.sh
+pkg=bindings/node
+(cd "$pkg" && node install.js --force 2>&1 | grep -vE '^\s+(Compiling|Blocking|Finished)' || true)
+[ -e "$pkg/pushmetrics.node" ] || { echo "the addon did not build" >&2; exit 1; }
+for f in "$pkg"/index.js "$pkg"/index.mjs "$pkg"/install.js "$pkg"/pack.js "$pkg"/lib/*.js tests/node/*.js; do
+    node --check "$f"
+done
+(cd "$pkg" && node_modules/.bin/tsc -p tsconfig.json)
+eval "$(tests/pushgateway.sh start)"
+trap 'tests/pushgateway.sh stop "$PGW_PID"' EXIT
+node --expose-gc --test --test-concurrency=1 tests/node/*.test.js

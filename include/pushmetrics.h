@@ -505,8 +505,6 @@ const char *pm_last_error_message(void);
  */
 const char *pm_status_name(int status);
 
-extern int pthread_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void));
-
 /**
  * Defines a gauge without labels (or returns the existing identical one) and gives its
  * series handle in `*out`, to release with `pm_gauge_free`. `options` may be NULL; gauges
@@ -1125,10 +1123,6 @@ pm_status pm_registry_encode_text(const pm_registry *registry,
                                   char *buf,
                                   size_t cap,
                                   size_t *needed);
-
-extern void *malloc(size_t size);
-
-extern void free(void *p);
 
 /**
  * The registry in the Prometheus text format 0.0.4 as a new NUL-terminated string in

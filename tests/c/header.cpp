@@ -1,8 +1,13 @@
-// The header compiles as C++17 with -Wall -Wextra -Werror, its declarations have C linkage
-// (this links against the C library), and the plain-data structs work from C++.
+// The header compiles as C++17 with -Wall -Wextra -Werror next to the standard headers, its
+// declarations have C linkage (this links against the C library), and the plain-data structs
+// work from C++.
 #include "pushmetrics.h"
 
+// After the header: it must not redeclare anything these declare (malloc, free, ...).
+#include <pthread.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 int main() {

@@ -49,3 +49,8 @@ pub use sampling::Sampling;
 pub use snapshot::{FamilySnapshot, SeriesRef, Snapshot, Value};
 pub use stats::Stats;
 pub use transport::BreakerState;
+
+/// The README's Rust example, compiled as a doc test so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExample;

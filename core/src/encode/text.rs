@@ -38,9 +38,66 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
     out.extend_from_slice(f.metric_type().as_str().as_bytes());
     out.push(b'\n');
 
+    out.reserve(f.arena.len() + f.len() * (name.len() + 16 + 24 * f.label_names().len()));
+    // `{name="` / `,name="` for every label, built once per family rather than per series.
+    let consts: Vec<Vec<u8>> = f
+        .const_labels()
+        .iter()
+        .map(|(n, v)| {
+            let mut b = Vec::with_capacity(n.len() + v.len() + 4);
+            b.extend_from_slice(n.as_bytes());
+            b.extend_from_slice(b"=\"");
+            escape(v, true, &mut b);
+            b.push(b'"');
+            b
+        })
+        .collect();
+    let heads: Vec<Vec<u8>> = f
+        .label_names()
+        .iter()
+        .map(|n| {
+            let mut b = Vec::with_capacity(n.len() + 3);
+            b.push(b',');
+            b.extend_from_slice(n.as_bytes());
+            b.extend_from_slice(b"=\"");
+            b
+        })
+        .collect();
+    let mut const_block = Vec::new();
+    for (i, c) in consts.iter().enumerate() {
+        if i > 0 {
+            const_block.push(b',');
+        }
+        const_block.extend_from_slice(c);
+    }
     // The label block shared by every line of a series, without braces: `a="x",b="y"`.
     let mut labels = Vec::with_capacity(128);
     for s in f.iter() {
+        if let Value::Counter(v) | Value::Gauge(v) = s.value() {
+            // One line per series: write the labels straight into the output.
+            put(out, name);
+            let mut first = true;
+            if !const_block.is_empty() {
+                out.push(b'{');
+                out.extend_from_slice(&const_block);
+                first = false;
+            }
+            for (head, (_, v)) in heads.iter().zip(s.labels()) {
+                if first {
+                    out.push(b'{');
+                    put(out, &head[1..]);
+                    first = false;
+                } else {
+                    put(out, head);
+                }
+                escape(v, true, out);
+                out.push(b'"');
+            }
+            out.extend_from_slice(if first { b" " } else { b"} " });
+            write_f64(*v, out);
+            out.push(b'\n');
+            continue;
+        }
         labels.clear();
         for (n, v) in f
             .const_labels()
@@ -57,7 +114,7 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
             labels.push(b'"');
         }
         match s.value() {
-            Value::Counter(v) | Value::Gauge(v) => sample(out, name, b"", &labels, None, *v),
+            Value::Counter(_) | Value::Gauge(_) => unreachable!("written above"),
             Value::Histogram {
                 bounds,
                 cumulative,
@@ -152,17 +209,17 @@ pub(crate) fn write_f64(v: f64, out: &mut Vec<u8>) {
     } else if v.is_infinite() {
         out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
     } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes());
+        put(out, itoa::Buffer::new().format(v as i64).as_bytes());
     } else {
-        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        put(out, ryu::Buffer::new().format_finite(v).as_bytes());
     }
 }
 
 /// Escapes `\` and newlines (and `"` in label values), the only escapes 0.0.4 allows.
 fn escape(s: &str, quote: bool, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
-    if !bytes.iter().any(|b| matches!(b, b'\\' | b'\n' | b'"')) {
-        out.extend_from_slice(bytes);
+    if !needs_escape(bytes) {
+        put(out, bytes);
         return;
     }
     for &b in bytes {
@@ -172,6 +229,56 @@ fn escape(s: &str, quote: bool, out: &mut Vec<u8>) {
             b'"' if quote => out.extend_from_slice(b"\\\""),
             _ => out.push(b),
         }
+    }
+}
+
+/// Appends `b`. Short slices (most names and label values) are copied with two fixed-size
+/// overlapping moves instead of a `memcpy` call, which costs more than the copy itself.
+#[inline]
+fn put(out: &mut Vec<u8>, b: &[u8]) {
+    let n = b.len();
+    if (4..=16).contains(&n) && out.capacity() - out.len() >= 16 {
+        // SAFETY: there are at least 16 spare bytes after len, so both writes stay inside
+        // the allocation; every byte up to len + n is written before set_len.
+        unsafe {
+            let dst = out.as_mut_ptr().add(out.len());
+            let src = b.as_ptr();
+            if n >= 8 {
+                std::ptr::copy_nonoverlapping(src, dst, 8);
+                std::ptr::copy_nonoverlapping(src.add(n - 8), dst.add(n - 8), 8);
+            } else {
+                std::ptr::copy_nonoverlapping(src, dst, 4);
+                std::ptr::copy_nonoverlapping(src.add(n - 4), dst.add(n - 4), 4);
+            }
+            out.set_len(out.len() + n);
+        }
+    } else {
+        out.extend_from_slice(b);
+    }
+}
+
+/// Whether `b` holds a `\\`, `"` or newline, eight bytes at a time (SWAR): label values are
+/// scanned once per series per push, so this loop is on the encoder's hot path.
+#[inline]
+fn needs_escape(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has = |w: u64, c: u8| {
+        let x = w ^ (LO * c as u64);
+        x.wrapping_sub(LO) & !x & HI != 0
+    };
+    let special = |w: u64| has(w, b'\\') || has(w, b'"') || has(w, b'\n');
+    let n = b.len();
+    let word8 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let word4 = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap()));
+    match n {
+        0 => false,
+        1..=3 => [b[0], b[n / 2], b[n - 1]]
+            .iter()
+            .any(|c| matches!(c, b'\\' | b'\n' | b'"')),
+        // Two overlapping reads cover every byte: no loop over a remainder.
+        4..=7 => special(word4(0) | word4(n - 4) << 32),
+        _ => (0..n / 8).any(|i| special(word8(8 * i))) || special(word8(n - 8)),
     }
 }
 
@@ -248,6 +355,33 @@ mod tests {
         let t = text(&reg);
         assert!(t.contains("s{quantile=\"0.5\"} "), "{t}");
         assert!(t.ends_with("s_sum 2\ns_count 1\n"), "{t}");
+    }
+
+    #[test]
+    fn the_escape_scan_finds_special_bytes_anywhere() {
+        for i in 0..20 {
+            for c in ['\\', '"', '\n'] {
+                let mut v = "a".repeat(20);
+                v.replace_range(i..=i, &c.to_string());
+                assert!(needs_escape(v.as_bytes()), "{v:?}");
+            }
+        }
+        assert!(!needs_escape(
+            "plain value with spaces / and : colons".as_bytes()
+        ));
+        assert!(!needs_escape("\u{e9}t\u{e9} \u{1f600}".as_bytes()));
+    }
+
+    #[test]
+    fn short_copies_append_exactly() {
+        for n in 0..40 {
+            let src: Vec<u8> = (0..n as u8).collect();
+            let mut out = Vec::with_capacity(64);
+            out.extend_from_slice(b"xy");
+            put(&mut out, &src);
+            assert_eq!(&out[2..], &src[..]);
+            assert_eq!(out.len(), 2 + n);
+        }
     }
 
     #[test]

@@ -13,8 +13,16 @@ const force = process.argv.includes('--force');
 
 if (!force && fs.existsSync(addon)) process.exit(0);
 
-const packed = path.join(here, 'native', 'bindings', 'node');
-const cargoCwd = fs.existsSync(path.join(packed, 'Cargo.toml')) ? packed : here;
+// In the repository the package is a member of the workspace two levels up.
+function inRepository() {
+  try {
+    const ws = fs.readFileSync(path.join(here, '..', '..', 'Cargo.toml'), 'utf8');
+    return ws.includes('"bindings/node"') && fs.existsSync(path.join(here, '..', '..', 'core', 'src'));
+  } catch {
+    return false;
+  }
+}
+const cargoCwd = inRepository() ? here : path.join(here, 'native', 'bindings', 'node');
 let napi;
 try {
   napi = require.resolve('@napi-rs/cli/scripts/index.js', { paths: [here] });

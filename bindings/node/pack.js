@@ -10,13 +10,12 @@ const repo = path.join(here, '..', '..');
 const out = path.join(here, 'native');
 
 function copy(from, to) {
-  fs.cpSync(path.join(repo, from), path.join(out, to || from), {
-    recursive: true,
-    filter: (src) => !src.includes(`${path.sep}target`) && !src.includes('node_modules'),
-  });
+  fs.cpSync(path.join(repo, from), path.join(out, to || from), { recursive: true });
 }
 
 fs.rmSync(out, { recursive: true, force: true });
+// `postpack`: the copy is only for the tarball.
+if (process.argv.includes('--clean')) process.exit(0);
 fs.mkdirSync(out, { recursive: true });
 copy('core/Cargo.toml');
 copy('core/src');

@@ -363,3 +363,28 @@ test('the ES module entry exports the same objects', async () => {
   assert.equal(esm.register, pm.register);
   assert.equal(esm.default, pm);
 });
+
+test('labelled calls beyond the cached children record through the core alike', async () => {
+  const reg = new pm.Registry({ maxSeriesPerMetric: 10_000 });
+  const c = new pm.Counter({ name: 'many_total', help: 'm', labelNames: ['id'], registers: [reg] });
+  const g = new pm.Gauge({ name: 'many_gauge', help: 'm', labelNames: ['id', 'k'], registers: [reg] });
+  const h = new pm.Histogram({ name: 'many_seconds', help: 'm', labelNames: ['a', 'b', 'c'], buckets: [1], registers: [reg] });
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 3000; i++) {
+      c.inc({ id: `v${i}` }, 2);
+      g.inc({ id: `v${i}`, k: 'x' });
+      g.dec({ id: `v${i}`, k: 'x' }, 0.5);
+      h.observe({ a: `v${i}`, b: 'y', c: 'z' }, 0.5);
+    }
+  }
+  g.set({ id: 'v1', k: 'x' }, 100);
+  const values = await series(reg, 'many_total');
+  assert.equal(values.length, 3000);
+  assert.ok(values.every((v) => v.value === 4));
+  const gauges = await series(reg, 'many_gauge');
+  assert.equal(gauges.filter((v) => v.value === 1).length, 2999);
+  assert.equal(gauges.find((v) => v.labels.id === 'v1').value, 100);
+  const counts = (await series(reg, 'many_seconds')).filter((v) => v.metricName === 'many_seconds_count');
+  assert.equal(counts.length, 3000);
+  assert.ok(counts.every((v) => v.value === 2));
+});

@@ -95,6 +95,15 @@ function recorder(fam, names, op) {
   }
 }
 
+/**
+ * Children kept per metric for the labelled calls, so a repeated `inc(labels)` is a map
+ * lookup and a held-child update instead of a native call that converts every label value.
+ * Bounded, so a metric with many series costs no more memory than the core's series. Not
+ * used for more than three labels, nor with sampling (each call must reach the sampler),
+ * nor with a series TTL (a held child keeps its series from being evicted).
+ */
+const CACHED_CHILDREN = 1000;
+
 function definition(config, type) {
   if (config === null || typeof config !== 'object') {
     invalid(`${type} needs a configuration object, got ${String(config)}`);
@@ -142,7 +151,74 @@ class Metric {
     this.labelNames = def.labelNames;
     this._registry = registry;
     this._collectFn = typeof config.collect === 'function' ? config.collect : null;
+    const n = def.labelNames.length;
+    const cacheable = n >= 1 && n <= 3 && !def.sampling && !registry._hasTtl;
+    this._cache = cacheable ? new Map() : null;
+    this._cached = 0;
     registry._add(this);
+  }
+
+  /** The cached child for `labels` (created while there is room), or undefined. */
+  _child(labels) {
+    const cache = this._cache;
+    if (cache === null) return undefined;
+    const names = this.labelNames;
+    switch (names.length) {
+      case 1: {
+        const a = labels[names[0]];
+        if (typeof a !== 'string' || keyCount(labels) !== 1) return undefined;
+        const c = cache.get(a);
+        return c !== undefined ? c : this._remember(cache, a, [a]);
+      }
+      case 2: {
+        const a = labels[names[0]];
+        const b = labels[names[1]];
+        if (typeof a !== 'string' || typeof b !== 'string' || keyCount(labels) !== 2) return undefined;
+        let m = cache.get(a);
+        if (m === undefined) {
+          if (this._cached >= CACHED_CHILDREN) return undefined;
+          m = new Map();
+          cache.set(a, m);
+        }
+        const c = m.get(b);
+        return c !== undefined ? c : this._remember(m, b, [a, b]);
+      }
+      default: {
+        const a = labels[names[0]];
+        const b = labels[names[1]];
+        const x = labels[names[2]];
+        if (
+          typeof a !== 'string' ||
+          typeof b !== 'string' ||
+          typeof x !== 'string' ||
+          keyCount(labels) !== 3
+        ) {
+          return undefined;
+        }
+        let m = cache.get(a);
+        if (m === undefined) {
+          if (this._cached >= CACHED_CHILDREN) return undefined;
+          m = new Map();
+          cache.set(a, m);
+        }
+        let mm = m.get(b);
+        if (mm === undefined) {
+          if (this._cached >= CACHED_CHILDREN) return undefined;
+          mm = new Map();
+          m.set(b, mm);
+        }
+        const c = mm.get(x);
+        return c !== undefined ? c : this._remember(mm, x, [a, b, x]);
+      }
+    }
+  }
+
+  _remember(map, key, values) {
+    if (this._cached >= CACHED_CHILDREN) return undefined;
+    const c = this.labels(...values);
+    map.set(key, c);
+    this._cached += 1;
+    return c;
   }
 
   _handle(values) {
@@ -199,6 +275,13 @@ class Counter extends Metric {
     if (this._self !== null && (labels === undefined || typeof labels === 'number')) {
       this._self.inc(labels);
       return;
+    }
+    if (labels !== null && typeof labels === 'object') {
+      const child = this._child(labels);
+      if (child !== undefined) {
+        child.inc(value);
+        return;
+      }
     }
     try {
       if (labels !== null && typeof labels === 'object') this._inc(labels, value === undefined ? 1 : value);
@@ -277,14 +360,20 @@ class Gauge extends Metric {
   /** `set(value)` or `set(labels, value)`. */
   set(labels, value) {
     if (this._self !== null && typeof labels !== 'object') return this._self.set(labels);
+    const child = labels !== null && typeof labels === 'object' ? this._child(labels) : undefined;
+    if (child !== undefined) return child.set(value);
     this._apply(this._set, labels, value, undefined);
   }
   inc(labels, value) {
     if (this._self !== null && typeof labels !== 'object') return this._self.inc(labels);
+    const child = labels !== null && typeof labels === 'object' ? this._child(labels) : undefined;
+    if (child !== undefined) return child.inc(value);
     this._apply(this._add, labels, value, 1);
   }
   dec(labels, value) {
     if (labels !== null && typeof labels === 'object') {
+      const child = this._child(labels);
+      if (child !== undefined) return child.dec(value);
       return this._apply(this._add, labels, negate(value === undefined ? 1 : value));
     }
     if (this._self !== null) return this._self.dec(labels);
@@ -346,6 +435,11 @@ class Observer extends Metric {
   /** `observe(value)` or `observe(labels, value)`. */
   observe(labels, value) {
     if (labels !== null && typeof labels === 'object') {
+      const child = this._child(labels);
+      if (child !== undefined) {
+        child.observe(value);
+        return;
+      }
       try {
         this._observe(labels, value);
       } catch (e) {

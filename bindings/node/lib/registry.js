@@ -25,6 +25,7 @@ class Registry {
       }
     }
     this._metrics = new Map();
+    this._hasTtl = options !== DEFAULT && options != null && options.seriesTtlMs !== undefined;
   }
 
   static get PROMETHEUS_CONTENT_TYPE() {

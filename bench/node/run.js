@@ -1,0 +1,52 @@
+'use strict';
+// pushmetrics vs prom-client, side by side: each case runs in a fresh process per library,
+// the two libraries alternating, RUNS times; the table shows medians and the ratio
+// (prom-client / pushmetrics: above 1 means pushmetrics is better).
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+const RUNS = Number(process.env.RUNS || 5);
+const cases = [
+  ['held_inc', 'held-child inc', 'ns/call'],
+  ['inc_labels', 'inc(labels object)', 'ns/call'],
+  ['observe', 'histogram observe', 'ns/call'],
+  ['memory', 'memory per series (100,000)', 'bytes'],
+  ['metrics', 'metrics() of 100,000 series', 'ms'],
+  ['push', 'push of 100,000 series', 'ms'],
+];
+const only = process.argv.slice(2);
+
+function measure(name, lib) {
+  const args = name === 'memory' ? ['--expose-gc'] : [];
+  const out = execFileSync(process.execPath, [...args, path.join(__dirname, 'case.js'), name, lib], {
+    encoding: 'utf8',
+  });
+  return Number(out.trim());
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const rows = [];
+for (const [name, label, unit] of cases) {
+  if (only.length && !only.includes(name)) continue;
+  const pm = [];
+  const prom = [];
+  for (let i = 0; i < RUNS; i++) {
+    pm.push(measure(name, 'pushmetrics'));
+    prom.push(measure(name, 'prom-client'));
+  }
+  const row = { label, unit, pm: median(pm), prom: median(prom) };
+  rows.push(row);
+  console.error(`${label}: pushmetrics ${pm.join(' ')} | prom-client ${prom.join(' ')}`);
+}
+
+const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+console.log(`\nmedians of ${RUNS} runs, node ${process.version}`);
+console.log('| case | unit | pushmetrics | prom-client 15.1 | prom-client / pushmetrics |');
+console.log('| --- | --- | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(`| ${r.label} | ${r.unit} | ${fmt(r.pm)} | ${fmt(r.prom)} | ${(r.prom / r.pm).toFixed(1)}x |`);
+}

@@ -9,7 +9,9 @@ use std::hint::black_box;
 fn recording(c: &mut Criterion) {
     let reg = Registry::builder().max_series(1 << 30).build().unwrap();
     let counter = reg.counter("held_total", "h").build().unwrap();
-    c.bench_function("counter inc, held handle", |b| b.iter(|| black_box(&counter).inc()));
+    c.bench_function("counter inc, held handle", |b| {
+        b.iter(|| black_box(&counter).inc())
+    });
 
     let vec = reg
         .counter("labelled_total", "l")
@@ -74,8 +76,12 @@ fn encoding(c: &mut Criterion) {
         .build_vec()
         .unwrap();
     for i in 0..100_000 {
-        vec.inc(&[format!("svc{}", i % 10), format!("/route/{i}"), format!("{}", 200 + i % 5)])
-            .unwrap();
+        vec.inc(&[
+            format!("svc{}", i % 10),
+            format!("/route/{i}"),
+            format!("{}", 200 + i % 5),
+        ])
+        .unwrap();
     }
     let mut group = c.benchmark_group("encode");
     group.sample_size(20);

@@ -88,11 +88,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What a started worker hands back: its shared state, its command channel, its thread and
+/// its (redacted) URL.
+type Spawned = (Arc<Shared>, Sender<Command>, JoinHandle<()>, String);
+
 /// Builds the worker for `cfg` and starts its thread.
-fn spawn(
-    cfg: &PusherBuilder,
-    registry: &Registry,
-) -> Result<(Arc<Shared>, Sender<Command>, JoinHandle<()>, String)> {
+fn spawn(cfg: &PusherBuilder, registry: &Registry) -> Result<Spawned> {
     let target = Target::new(cfg)?;
     let shared = Arc::new(Shared {
         stats: Mutex::new(Stats::default()),

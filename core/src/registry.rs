@@ -187,12 +187,10 @@ impl Registry {
     }
 
     /// Starts defining a counter.
-
     pub fn counter(&self, name: &str, help: &str) -> MetricBuilder<'_, CounterKind> {
         MetricBuilder::new(self, name, help)
     }
     /// Starts defining a gauge.
-
     pub fn gauge(&self, name: &str, help: &str) -> MetricBuilder<'_, GaugeKind> {
         MetricBuilder::new(self, name, help)
     }

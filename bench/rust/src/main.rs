@@ -185,9 +185,8 @@ fn main() {
         let ours = reg.histogram("h", "h").build().unwrap();
         let prom =
             prometheus::Histogram::with_opts(prometheus::HistogramOpts::new("h", "h")).unwrap();
-        let client = prometheus_client::metrics::histogram::Histogram::new(
-            pushmetrics::DEFAULT_BUCKETS.into_iter(),
-        );
+        let client =
+            prometheus_client::metrics::histogram::Histogram::new(pushmetrics::DEFAULT_BUCKETS);
         let mut v1 = 0.0f64;
         let mut v2 = 0.0f64;
         let mut v3 = 0.0f64;

@@ -22,7 +22,7 @@ pub const DEFAULT_BUCKETS: [f64; 11] = [
 /// assert_eq!(pushmetrics::linear_buckets(1.0, 2.0, 3).unwrap(), vec![1.0, 3.0, 5.0]);
 /// ```
 pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>> {
-    if count == 0 || !(width > 0.0) || !start.is_finite() || !width.is_finite() {
+    if count == 0 || width.is_nan() || width <= 0.0 || !start.is_finite() || !width.is_finite() {
         return Err(Error::InvalidConfig(format!(
             "linear_buckets(start={start}, width={width}, count={count}): need count >= 1 and a finite width > 0"
         )));
@@ -36,7 +36,13 @@ pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>> 
 /// assert_eq!(pushmetrics::exponential_buckets(1.0, 10.0, 3).unwrap(), vec![1.0, 10.0, 100.0]);
 /// ```
 pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<f64>> {
-    if count == 0 || !(start > 0.0) || !(factor > 1.0) || !start.is_finite() || !factor.is_finite()
+    if count == 0
+        || start.is_nan()
+        || start <= 0.0
+        || factor.is_nan()
+        || factor <= 1.0
+        || !start.is_finite()
+        || !factor.is_finite()
     {
         return Err(Error::InvalidConfig(format!(
             "exponential_buckets(start={start}, factor={factor}, count={count}): need count >= 1, start > 0 and factor > 1"

@@ -18,14 +18,20 @@ fn main() -> Result<(), pushmetrics::Error> {
         .position(|a| a == "--outage")
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse::<f64>().ok());
-    let job = if outage.is_some() { "example_outage" } else { "example_rust" };
+    let job = if outage.is_some() {
+        "example_outage"
+    } else {
+        "example_rust"
+    };
 
     let reg = Registry::new();
     let rows = reg
         .counter("import_rows_total", "Rows imported, by table and outcome.")
         .labels(&["table", "outcome"])
         .build_vec()?;
-    let in_flight = reg.gauge("import_batches_in_flight", "Batches being written.").build()?;
+    let in_flight = reg
+        .gauge("import_batches_in_flight", "Batches being written.")
+        .build()?;
     let batch_seconds = reg
         .histogram("import_batch_seconds", "Time to write one batch.")
         .labels(&["table"])
@@ -58,11 +64,14 @@ fn main() -> Result<(), pushmetrics::Error> {
         in_flight.inc();
         let timer_start = Instant::now();
         for i in 0..100u64 {
-            let outcome = if (batch * 100 + i) % 37 == 0 { "rejected" } else { "ok" };
+            let outcome = if i == batch % 97 { "rejected" } else { "ok" };
             rows.inc(&[table, outcome])?;
             row_bytes.observe(&[table], (200 + (i * 7919 + batch * 31) % 1800) as f64)?;
         }
-        batch_seconds.observe(&[table], timer_start.elapsed().as_secs_f64() + 0.002 * (batch % 5) as f64)?;
+        batch_seconds.observe(
+            &[table],
+            timer_start.elapsed().as_secs_f64() + 0.002 * (batch % 5) as f64,
+        )?;
         in_flight.dec();
         batch += 1;
         match outage {

@@ -13,7 +13,7 @@ fn main() {
                 .labels(&["method", "code"])
                 .build_vec()
                 .unwrap();
-            for _ in 0..200_000_000u64 {
+            for _ in 0..2_000_000u64 {
                 c.inc(black_box(&["GET", "200"])).unwrap();
             }
         }
@@ -41,7 +41,7 @@ fn main() {
                 .unwrap();
             }
             let mut buf = Vec::new();
-            for _ in 0..100 {
+            for _ in 0..5 {
                 buf.clear();
                 pushmetrics::encode::text::encode(&reg.snapshot(), &mut buf);
                 black_box(&buf);

@@ -26,7 +26,11 @@ fn registry(series: usize) -> Registry {
         .unwrap();
     for i in 0..series {
         c.inc_by(
-            &[format!("svc{}", i % 10), format!("/route/{i}"), format!("{}", 200 + i % 5)],
+            &[
+                format!("svc{}", i % 10),
+                format!("/route/{i}"),
+                format!("{}", 200 + i % 5),
+            ],
             i as f64,
         )
         .unwrap();

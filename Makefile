@@ -2,7 +2,7 @@
 # benchmarks. Each installs what it needs first (scripts/deps.sh).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-LANGS := rust c python node
+LANGS := rust c python node docs
 
 .PHONY: help deps demo test bench $(addprefix test-,$(LANGS)) lint
 

@@ -35,6 +35,12 @@ const cases = {
       for (let i = 0; i < n; i++) child.inc();
     });
   },
+  plain_inc() {
+    const c = new m.Counter({ name: 'plain_total', help: 'p', registers: [registry()] });
+    return nsPerCall(20_000_000, (n) => {
+      for (let i = 0; i < n; i++) c.inc();
+    });
+  },
   inc_labels() {
     const c = new m.Counter({ name: 'req_total', help: 'r', labelNames: ['method', 'code'], registers: [registry()] });
     const sets = [];

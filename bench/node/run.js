@@ -8,6 +8,7 @@ const path = require('node:path');
 const RUNS = Number(process.env.RUNS || 5);
 const cases = [
   ['held_inc', 'held-child inc', 'ns/call'],
+  ['plain_inc', 'unlabelled inc', 'ns/call'],
   ['inc_labels', 'inc(labels object)', 'ns/call'],
   ['observe', 'histogram observe', 'ns/call'],
   ['memory', 'memory per series (100,000)', 'bytes'],

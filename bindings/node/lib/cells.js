@@ -1,10 +1,12 @@
 'use strict';
-// Slots of native memory for held counter children: `inc()` on a held child is a store into
-// a Float64Array, and the addon moves the increments into the core (see src/cells.rs).
-// A slot is handed back when its child is collected.
+// Slots of native memory for held counter children: `inc()` on a held child is an integer
+// add in an Int32Array, `inc(v)` a float add in a Float64Array, and the addon moves the
+// increments into the core (see src/cells.rs). A slot is handed back when its child is
+// collected.
+const CHUNK = 512;
 const native = require('./native.js');
 
-let current = null; // { id, array }
+let current = null; // { id, floats, ones }
 let next = 0;
 const free = [];
 
@@ -14,18 +16,18 @@ const released = new FinalizationRegistry((slot) => {
 });
 
 /**
- * A slot `{ id, array, index }` for `owner`, handed to `attachTo(chunk, index)` so the addon
+ * A slot `{ id, floats, ones, index }` for `owner`, handed to `attachTo(chunk, index)` so the addon
  * drains it into the owner's series; released when `owner` is collected.
  */
 function attach(owner, attachTo) {
   let slot = free.pop();
   if (slot === undefined) {
-    if (current === null || next === current.array.length) {
+    if (current === null || next === CHUNK) {
       const { id, buffer } = native.newCellChunk();
-      current = { id, array: new Float64Array(buffer) };
+      current = { id, floats: new Float64Array(buffer, 0, CHUNK), ones: new Int32Array(buffer, CHUNK * 8, CHUNK) };
       next = 0;
     }
-    slot = { id: current.id, array: current.array, index: next++ };
+    slot = { id: current.id, floats: current.floats, ones: current.ones, index: next++ };
   }
   attachTo(slot.id, slot.index);
   released.register(owner, slot);

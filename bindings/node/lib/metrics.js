@@ -244,16 +244,25 @@ class CounterChild {
     this._h = handle;
     // A sampled counter must see every call, so its children cross into the core each time.
     const slot = sampled ? null : cells.attach(this, (chunk, index) => native.counterChildAttachCell(handle, chunk, index));
-    this._cells = slot === null ? null : slot.array;
+    this._ones = slot === null ? null : slot.ones;
+    this._floats = slot === null ? null : slot.floats;
     this._i = slot === null ? 0 : slot.index;
   }
 
   inc(value) {
-    const v = value === undefined ? 1 : value;
-    if (typeof v === 'number' && v >= 0 && v < Infinity && this._cells !== null) {
-      this._cells[this._i] += v;
-      return;
+    const ones = this._ones;
+    if (ones !== null) {
+      if (value === undefined || value === 1) {
+        const i = this._i;
+        ones[i] = (ones[i] + 1) | 0;
+        return;
+      }
+      if (typeof value === 'number' && value >= 0 && value < Infinity) {
+        this._floats[this._i] += value;
+        return;
+      }
     }
+    const v = value === undefined ? 1 : value;
     try {
       native.counterChildInc(this._h, v);
     } catch (e) {
@@ -272,8 +281,15 @@ class Counter extends Metric {
 
   /** `inc()`, `inc(value)`, `inc(labels)`, `inc(labels, value)`. */
   inc(labels, value) {
-    if (this._self !== null && (labels === undefined || typeof labels === 'number')) {
-      this._self.inc(labels);
+    const self = this._self;
+    if (self !== null && (labels === undefined || typeof labels === 'number')) {
+      // The plain `inc()` of an unlabelled counter, spelled out: the hottest call there is.
+      const ones = self._ones;
+      if (labels === undefined && ones !== null) {
+        ones[self._i] = (ones[self._i] + 1) | 0;
+        return;
+      }
+      self.inc(labels);
       return;
     }
     if (labels !== null && typeof labels === 'object') {

@@ -9,6 +9,8 @@ try {
 } catch (e) {
   e.message =
     `pushmetrics: cannot load the native addon ${file} (${e.message}); ` +
-    'build it with `npm run build` in the package directory (Rust required)';
+    'build it with `npm rebuild pushmetrics --allow-scripts=pushmetrics` (npm may skip the ' +
+    'install scripts of dependencies until they are approved) or `npm run build` in the ' +
+    'package directory; Rust (cargo) is required';
   throw e;
 }

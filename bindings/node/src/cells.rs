@@ -1,32 +1,55 @@
-//! Counter cells shared with JavaScript. A held counter child adds into a `Float64Array`
-//! slot (a JIT-compiled store, no native call); the slot lives in native memory, and
-//! `drain` moves what was added since the last drain into the core counter. Draining runs
+//! Counter cells shared with JavaScript. A held counter child adds into a slot of native
+//! memory (a JIT-compiled store, no native call), and `drain` moves what was added since
+//! the last drain into the core counter. Each slot has two halves: an `Int32Array` cell
+//! that `inc()` bumps by one (an integer add, about twice as fast as a float add, wrapping
+//! harmlessly: the drain takes the difference modulo 2^32, and 2^32 calls cannot happen
+//! between two drains) and a `Float64Array` cell for any other increment. Draining runs
 //! before every `metrics()`, `flush()` and `shutdown()`, and on a background thread every
 //! `DRAIN_PERIOD` for the pusher's own ticks.
 
 use napi::bindgen_prelude::*;
 use napi::{Env, JsObject};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Slots per chunk: one allocation per 512 held children.
+/// Slots per chunk: one allocation per 512 held children. A chunk is `CHUNK` f64 cells
+/// followed by `CHUNK` i32 cells.
 const CHUNK: usize = 512;
+const BYTES: usize = CHUNK * 8 + CHUNK * 4;
 /// How stale a scheduled push may be about held-child increments. An explicit flush,
 /// shutdown or `metrics()` drains first and is never stale.
 const DRAIN_PERIOD: Duration = Duration::from_millis(250);
 
 /// One block of slots. JS writes a slot only from the thread that owns its child (plain
-/// aligned 8-byte stores, never torn); Rust only reads them, with atomic loads.
+/// aligned stores, never torn); Rust only reads them, with atomic loads.
 struct Chunk(Box<[AtomicU64]>);
+
+impl Chunk {
+    fn float(&self, index: usize) -> f64 {
+        f64::from_bits(self.0[index].load(Relaxed))
+    }
+    fn int(&self, index: usize) -> u32 {
+        // SAFETY: the i32 cells fill words CHUNK.. of the allocation, two per word, aligned.
+        let cells = unsafe { &*(self.0.as_ptr().add(CHUNK) as *const [AtomicU32; CHUNK]) };
+        cells[index].load(Relaxed)
+    }
+    fn zero(&self, index: usize) {
+        self.0[index].store(0, Relaxed);
+        // SAFETY: as in `int`.
+        let cells = unsafe { &*(self.0.as_ptr().add(CHUNK) as *const [AtomicU32; CHUNK]) };
+        cells[index].store(0, Relaxed);
+    }
+}
 
 struct Attached {
     chunk: u32,
     index: u32,
     counter: pushmetrics::Counter,
-    /// The slot's value at the last drain.
+    /// The slot's values at the last drain.
     drained: f64,
+    drained_ones: u32,
 }
 
 #[derive(Default)]
@@ -45,7 +68,15 @@ fn cells() -> MutexGuard<'static, Cells> {
 
 impl Attached {
     fn drain(&mut self, chunks: &[Arc<Chunk>]) {
-        let now = f64::from_bits(chunks[self.chunk as usize].0[self.index as usize].load(Relaxed));
+        let chunk = &chunks[self.chunk as usize];
+        let ones = chunk.int(self.index as usize);
+        if ones != self.drained_ones {
+            let _ = self
+                .counter
+                .inc_by(f64::from(ones.wrapping_sub(self.drained_ones)));
+            self.drained_ones = ones;
+        }
+        let now = chunk.float(self.index as usize);
         if now != self.drained {
             // The JS side only adds finite values >= 0, so the difference is a valid
             // increment; an invalid one is refused by the core and never recorded.
@@ -64,13 +95,14 @@ pub fn drain() {
     }
 }
 
-/// A new chunk of slots for the calling environment: `{ id, buffer }`.
+/// A new chunk of slots for the calling environment: `{ id, buffer }`, `CHUNK` f64 cells
+/// then `CHUNK` i32 cells.
 #[napi(
     js_name = "newCellChunk",
     ts_return_type = "{ id: number, buffer: ArrayBuffer }"
 )]
 pub fn new_cell_chunk(env: Env) -> napi::Result<JsObject> {
-    let chunk = Arc::new(Chunk((0..CHUNK).map(|_| AtomicU64::new(0)).collect()));
+    let chunk = Arc::new(Chunk((0..BYTES / 8).map(|_| AtomicU64::new(0)).collect()));
     let ptr = chunk.0.as_ptr() as *mut u8;
     let id = {
         let mut c = cells();
@@ -79,8 +111,7 @@ pub fn new_cell_chunk(env: Env) -> napi::Result<JsObject> {
     };
     // SAFETY: the memory is owned by `chunk`, kept alive by the registry of chunks for the
     // life of the process and by the buffer's own hint until the buffer is collected.
-    let buf =
-        unsafe { env.create_arraybuffer_with_borrowed_data(ptr, CHUNK * 8, chunk, |_, _| {})? };
+    let buf = unsafe { env.create_arraybuffer_with_borrowed_data(ptr, BYTES, chunk, |_, _| {})? };
     let mut out = env.create_object()?;
     out.set_named_property("id", id)?;
     out.set_named_property("buffer", buf.into_raw())?;
@@ -90,12 +121,12 @@ pub fn new_cell_chunk(env: Env) -> napi::Result<JsObject> {
 /// Starts draining slot `index` of chunk `chunk` into `counter`.
 pub fn attach(chunk: u32, index: u32, counter: pushmetrics::Counter) -> napi::Result<()> {
     let mut c = cells();
-    let slot = c
+    let ch = c
         .chunks
         .get(chunk as usize)
-        .and_then(|ch| ch.0.get(index as usize))
+        .filter(|_| (index as usize) < CHUNK)
         .ok_or_else(|| Error::from_reason(format!("no cell {chunk}:{index}")))?;
-    let drained = f64::from_bits(slot.load(Relaxed));
+    let (drained, drained_ones) = (ch.float(index as usize), ch.int(index as usize));
     let key = u64::from(chunk) << 32 | u64::from(index);
     c.attached.insert(
         key,
@@ -104,6 +135,7 @@ pub fn attach(chunk: u32, index: u32, counter: pushmetrics::Counter) -> napi::Re
             index,
             counter,
             drained,
+            drained_ones,
         },
     );
     drop(c);
@@ -127,7 +159,7 @@ pub fn release_cell(chunk: u32, index: u32) {
     let Cells { chunks, attached } = &mut *c;
     if let Some(mut a) = attached.remove(&(u64::from(chunk) << 32 | u64::from(index))) {
         a.drain(chunks);
-        chunks[chunk as usize].0[index as usize].store(0f64.to_bits(), Relaxed);
+        chunks[chunk as usize].zero(index as usize);
     }
 }
 

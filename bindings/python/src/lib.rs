@@ -1,1 +1,43 @@
-//! The Python extension of pushmetrics.
+//! The compiled module `pushmetrics._pushmetrics`: Python classes over the pushmetrics core,
+//! one file per concept. It translates types and errors only; the package's Python files
+//! (`python/pushmetrics/`) add what is plain Python (exceptions, context managers, hooks).
+
+mod convert;
+mod errors;
+mod fork;
+mod metrics;
+mod pusher;
+mod registry;
+mod sampling;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _pushmetrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "CONTENT_TYPE_LATEST",
+        pushmetrics::Format::Text.content_type(),
+    )?;
+    m.add("DEFAULT_BUCKETS", pushmetrics::DEFAULT_BUCKETS.to_vec())?;
+    m.add("DEFAULT_QUANTILES", pushmetrics::DEFAULT_QUANTILES.to_vec())?;
+    m.add_class::<registry::Registry>()?;
+    m.add("REGISTRY", registry::default_registry())?;
+    m.add_class::<sampling::Sampling>()?;
+    m.add_class::<metrics::Counter>()?;
+    m.add_class::<metrics::Gauge>()?;
+    m.add_class::<metrics::Histogram>()?;
+    m.add_class::<metrics::Summary>()?;
+    m.add_class::<pusher::Pusher>()?;
+    m.add_class::<pusher::Stats>()?;
+    m.add_class::<pusher::FlushReport>()?;
+    m.add_function(wrap_pyfunction!(registry::generate_latest, m)?)?;
+    m.add_function(wrap_pyfunction!(pusher::push_to_gateway, m)?)?;
+    m.add_function(wrap_pyfunction!(pusher::pushadd_to_gateway, m)?)?;
+    m.add_function(wrap_pyfunction!(pusher::delete_from_gateway, m)?)?;
+    m.add_function(wrap_pyfunction!(pusher::_shutdown_all, m)?)?;
+    m.add_function(wrap_pyfunction!(fork::_fork_prepare, m)?)?;
+    m.add_function(wrap_pyfunction!(fork::_fork_parent, m)?)?;
+    m.add_function(wrap_pyfunction!(fork::_fork_child, m)?)?;
+    Ok(())
+}

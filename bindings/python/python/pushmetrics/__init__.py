@@ -1,0 +1,87 @@
+"""pushmetrics: counters, gauges, histograms and summaries pushed from a background thread
+to a Prometheus Pushgateway, with prometheus_client's API.
+
+>>> from pushmetrics import Counter, Pusher
+>>> rows = Counter("rows_processed_total", "Rows processed", ["table"])
+>>> pusher = Pusher("http://127.0.0.1:9091", "nightly_import")  # doctest: +SKIP
+>>> rows.labels("users").inc(1000)
+
+Names are used exactly as given (prometheus_client appends ``_total`` to counter names;
+pushmetrics does not). Every pusher makes a final push at interpreter exit, and a forked
+child gets pushers of its own (see ``pushmetrics._lifecycle``).
+"""
+
+from __future__ import annotations
+
+from . import _lifecycle
+from ._context import ExceptionCounter, InProgress, Timer
+from ._pushmetrics import (
+    CONTENT_TYPE_LATEST,
+    DEFAULT_BUCKETS,
+    DEFAULT_QUANTILES,
+    REGISTRY,
+    Counter,
+    FlushReport,
+    Gauge,
+    Histogram,
+    Pusher,
+    Registry,
+    Sampling,
+    Stats,
+    Summary,
+    __version__,
+    delete_from_gateway,
+    generate_latest,
+    push_to_gateway,
+    pushadd_to_gateway,
+)
+from .errors import (
+    ConfigError,
+    DuplicateMetricError,
+    Error,
+    FlushTimeoutError,
+    InvalidNameError,
+    InvalidValueError,
+    LabelError,
+    PushError,
+    ShutdownError,
+)
+
+#: prometheus_client's name for a registry.
+CollectorRegistry = Registry
+
+__all__ = [
+    "CONTENT_TYPE_LATEST",
+    "DEFAULT_BUCKETS",
+    "DEFAULT_QUANTILES",
+    "REGISTRY",
+    "CollectorRegistry",
+    "ConfigError",
+    "Counter",
+    "DuplicateMetricError",
+    "Error",
+    "ExceptionCounter",
+    "FlushReport",
+    "FlushTimeoutError",
+    "Gauge",
+    "Histogram",
+    "InProgress",
+    "InvalidNameError",
+    "InvalidValueError",
+    "LabelError",
+    "PushError",
+    "Pusher",
+    "Registry",
+    "Sampling",
+    "ShutdownError",
+    "Stats",
+    "Summary",
+    "Timer",
+    "__version__",
+    "delete_from_gateway",
+    "generate_latest",
+    "push_to_gateway",
+    "pushadd_to_gateway",
+]
+
+_lifecycle.install()

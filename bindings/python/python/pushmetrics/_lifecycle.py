@@ -1,0 +1,50 @@
+"""Process lifecycle hooks: at interpreter exit every live pusher makes its final flush
+(each bounded by its ``shutdown_timeout``), and around ``os.fork()`` the core's fork hooks
+run so that the child gets working pushers of its own.
+
+After a fork the child's pushers push to their own group, the parent's grouping plus a
+``pid`` label with the child's process id, and its counters, histograms and summaries
+restart from zero (gauges keep their values): the parent's numbers are never counted
+twice. A ``multiprocessing`` child leaves through ``os._exit()``, which skips ``atexit``;
+its final flush is hooked on multiprocessing's own exit path instead. Other code that ends
+a child with ``os._exit()`` should call ``pusher.shutdown()`` first.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+
+from ._pushmetrics import _fork_child, _fork_parent, _fork_prepare, _shutdown_all
+
+
+class _Token:
+    """Something for ``multiprocessing.util.register_after_fork`` to hold weakly."""
+
+
+_TOKEN = _Token()
+
+
+def _final_flush_in_multiprocessing_child(_: object) -> None:
+    mp_util = sys.modules["multiprocessing.util"]
+    mp_util.Finalize(None, _shutdown_all, exitpriority=0)
+
+
+def _after_fork_in_child() -> None:
+    _fork_child()
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
+        # multiprocessing clears its finalizers in the child right after this hook and
+        # then runs its after-fork callbacks: the final flush is registered from there.
+        mp_util.register_after_fork(_TOKEN, _final_flush_in_multiprocessing_child)
+
+
+def install() -> None:
+    atexit.register(_shutdown_all)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(
+            before=_fork_prepare,
+            after_in_parent=_fork_parent,
+            after_in_child=_after_fork_in_child,
+        )

@@ -1,0 +1,763 @@
+//! `Counter`, `Gauge`, `Histogram` and `Summary` as Python classes shaped like
+//! prometheus_client's. A metric without label names is itself a series; one with label names
+//! hands out series through `labels()`. Each series object holds the core handle directly, so
+//! `child.inc()` is one Python call and one atomic add.
+
+use crate::convert::{utf8, utf8_of, Pairs};
+use crate::errors::{to_py, Class, OrRaise};
+use crate::registry::RegistryArg;
+use pushmetrics::Error;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple};
+use std::sync::Arc;
+
+/// Label values as `&str`: borrowed from `str` arguments, or from `str(value)` for anything
+/// else, as prometheus_client does.
+fn with_values<R>(values: &Bound<'_, PyTuple>, f: impl FnOnce(&[&str]) -> R) -> PyResult<R> {
+    const INLINE: usize = 8;
+    let n = values.len();
+    if n <= INLINE {
+        let mut buf = [""; INLINE];
+        let mut plain = true;
+        for (i, slot) in buf.iter_mut().enumerate().take(n) {
+            let item = values.get_borrowed_item(i)?;
+            if !item.is_instance_of::<PyString>() {
+                plain = false;
+                break;
+            }
+            // SAFETY: a str, and the tuple holds it for the whole call.
+            *slot = unsafe { utf8_of(values.py(), item.as_ptr()) }?;
+        }
+        if plain {
+            return Ok(f(&buf[..n]));
+        }
+    }
+    let owned = values
+        .iter()
+        .map(|v| v.str().map(Bound::into_any))
+        .collect::<PyResult<Vec<_>>>()?;
+    let strs = owned.iter().map(utf8).collect::<PyResult<Vec<_>>>()?;
+    Ok(f(&strs))
+}
+
+/// Label `(name, value)` pairs from `labels(**kwargs)`.
+fn with_pairs<R>(kw: &Bound<'_, PyDict>, f: impl FnOnce(&[(&str, &str)]) -> R) -> PyResult<R> {
+    let owned = kw
+        .iter()
+        .map(|(k, v)| Ok((k, v.str()?.into_any())))
+        .collect::<PyResult<Vec<_>>>()?;
+    let pairs = owned
+        .iter()
+        .map(|(k, v)| Ok((utf8(k)?, utf8(v)?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(f(&pairs))
+}
+
+/// Resolves a child from `labels(*values)` or `labels(**kwargs)`.
+fn child<T>(
+    values: &Bound<'_, PyTuple>,
+    kw: Option<&Bound<'_, PyDict>>,
+    by_values: impl FnOnce(&[&str]) -> pushmetrics::Result<T>,
+    by_pairs: impl FnOnce(&[(&str, &str)]) -> pushmetrics::Result<T>,
+) -> PyResult<T> {
+    match kw {
+        Some(kw) if !kw.is_empty() => {
+            if !values.is_empty() {
+                return Err(Class::Label
+                    .err("labels() takes label values either by position or by name, not both"));
+            }
+            with_pairs(kw, by_pairs)?.or_raise()
+        }
+        _ => with_values(values, by_values)?.or_raise(),
+    }
+}
+
+/// Name, help and label names of a metric made by a constructor (children do not carry it:
+/// creating a child stays a handle copy).
+struct Meta {
+    name: String,
+    documentation: String,
+    labelnames: Vec<String>,
+}
+
+/// What every metric constructor takes besides its type-specific options.
+struct Common {
+    meta: Arc<Meta>,
+    registry: pushmetrics::Registry,
+    const_labels: Vec<(String, String)>,
+    sampling: pushmetrics::Sampling,
+    max_series: Option<usize>,
+    hashed: Vec<(String, u32)>,
+    dropped: Vec<String>,
+}
+
+impl Common {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        name: &str,
+        documentation: String,
+        labelnames: Vec<String>,
+        namespace: &str,
+        subsystem: &str,
+        unit: &str,
+        registry: RegistryArg,
+        const_labels: Option<Pairs<String>>,
+        sampling: Option<&Bound<'_, PyAny>>,
+        max_series: Option<usize>,
+        hashed_labels: Option<Pairs<u32>>,
+        dropped_labels: Vec<String>,
+    ) -> PyResult<Common> {
+        // prometheus_client's full name: namespace_subsystem_name, then _unit unless present.
+        let mut full = [namespace, subsystem, name]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("_");
+        if !unit.is_empty() && !full.ends_with(&format!("_{unit}")) {
+            full = format!("{full}_{unit}");
+        }
+        Ok(Common {
+            meta: Arc::new(Meta {
+                name: full,
+                documentation,
+                labelnames,
+            }),
+            registry: registry.resolve(),
+            const_labels: const_labels.map_or_else(Vec::new, |p| p.0),
+            sampling: match sampling {
+                Some(s) => crate::sampling::extract(s)?,
+                None => pushmetrics::Sampling::Always,
+            },
+            max_series,
+            hashed: hashed_labels.map_or_else(Vec::new, |p| p.0),
+            dropped: dropped_labels,
+        })
+    }
+}
+
+/// Applies the options every metric type shares to a core builder.
+macro_rules! configure {
+    ($c:expr, $builder:ident) => {{
+        let c = &$c;
+        let mut b = c
+            .registry
+            .$builder(&c.meta.name, &c.meta.documentation)
+            .labels(&c.meta.labelnames)
+            .sampling(c.sampling);
+        for (n, v) in &c.const_labels {
+            b = b.const_label(n, v);
+        }
+        if let Some(n) = c.max_series {
+            b = b.max_series(n);
+        }
+        for (n, k) in &c.hashed {
+            b = b.hashed_label(n, *k);
+        }
+        for n in &c.dropped {
+            b = b.dropped_label(n);
+        }
+        b
+    }};
+}
+
+/// Builds one series (no label names) or a labelled family.
+macro_rules! build {
+    ($c:expr, $b:expr) => {{
+        let b = $b;
+        if $c.meta.labelnames.is_empty() {
+            Handle::One(b.build().or_raise()?)
+        } else {
+            Handle::Many(b.build_vec().or_raise()?)
+        }
+    }};
+}
+
+/// A series, or a family of series by label values.
+enum Handle<One, Many> {
+    One(One),
+    Many(Many),
+}
+
+/// The error of recording on a metric that has label names without giving their values.
+fn missing_labels(name: &str, expected: usize) -> PyErr {
+    to_py(Error::LabelCount {
+        metric: name.to_owned(),
+        expected,
+        got: 0,
+    })
+}
+
+fn no_labels(meta: &Option<Arc<Meta>>) -> PyErr {
+    Class::Label.err(match meta {
+        Some(m) => format!(
+            "metric {:?} has no label names: labels() does not apply",
+            m.name
+        ),
+        None => "labels() was called on a series that already has its label values".to_owned(),
+    })
+}
+
+/// The Python helpers of `pushmetrics._context` (context managers and decorators).
+fn context<'py>(py: Python<'py>, which: usize) -> PyResult<&'py Bound<'py, PyAny>> {
+    static HELPERS: [PyOnceLock<Py<PyAny>>; 3] = [const { PyOnceLock::new() }; 3];
+    const NAMES: [&str; 3] = ["Timer", "InProgress", "ExceptionCounter"];
+    HELPERS[which].import(py, "pushmetrics._context", NAMES[which])
+}
+const TIMER: usize = 0;
+const IN_PROGRESS: usize = 1;
+const EXCEPTION_COUNTER: usize = 2;
+
+fn meta(meta: &Option<Arc<Meta>>) -> PyResult<&Meta> {
+    meta.as_deref().ok_or_else(|| {
+        pyo3::exceptions::PyAttributeError::new_err(
+            "a labels() child carries no metric description; ask the metric",
+        )
+    })
+}
+
+fn repr(class: &str, meta: &Option<Arc<Meta>>) -> String {
+    match meta {
+        Some(m) => format!(
+            "<pushmetrics.{class} {:?} labelnames={:?}>",
+            m.name, m.labelnames
+        ),
+        None => format!("<pushmetrics.{class} series>"),
+    }
+}
+
+/// A counter: a value that only goes up.
+#[pyclass(module = "pushmetrics", frozen, freelist = 64)]
+pub(crate) struct Counter {
+    h: Handle<pushmetrics::Counter, pushmetrics::CounterVec>,
+    meta: Option<Arc<Meta>>,
+}
+
+impl Counter {
+    #[inline]
+    fn one(&self) -> PyResult<&pushmetrics::Counter> {
+        match &self.h {
+            Handle::One(c) => Ok(c),
+            Handle::Many(v) => Err(missing_labels(v.name(), self.labels_len())),
+        }
+    }
+    fn labels_len(&self) -> usize {
+        self.meta.as_ref().map_or(0, |m| m.labelnames.len())
+    }
+}
+
+#[pymethods]
+impl Counter {
+    /// The full metric name.
+    #[getter]
+    fn name(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.name)
+    }
+    /// The help text.
+    #[getter]
+    fn documentation(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.documentation)
+    }
+    /// The label names, in the order `labels()` takes values.
+    #[getter]
+    fn labelnames(&self) -> PyResult<Vec<String>> {
+        Ok(meta(&self.meta)?.labelnames.clone())
+    }
+    fn __repr__(&self) -> String {
+        repr("Counter", &self.meta)
+    }
+
+    #[new]
+    #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, const_labels=None, sampling=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        name: &str,
+        documentation: String,
+        labelnames: Vec<String>,
+        namespace: &str,
+        subsystem: &str,
+        unit: &str,
+        registry: RegistryArg,
+        const_labels: Option<Pairs<String>>,
+        sampling: Option<&Bound<'_, PyAny>>,
+        max_series: Option<usize>,
+        hashed_labels: Option<Pairs<u32>>,
+        dropped_labels: Vec<String>,
+    ) -> PyResult<Self> {
+        let c = Common::new(
+            name,
+            documentation,
+            labelnames,
+            namespace,
+            subsystem,
+            unit,
+            registry,
+            const_labels,
+            sampling,
+            max_series,
+            hashed_labels,
+            dropped_labels,
+        )?;
+        let h = build!(c, configure!(c, counter));
+        Ok(Counter {
+            h,
+            meta: Some(c.meta),
+        })
+    }
+
+    /// The series for these label values (by position or by name).
+    #[pyo3(signature = (*values, **labelkwargs))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        labelkwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Counter> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta));
+        };
+        let c = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+        Ok(Counter {
+            h: Handle::One(c),
+            meta: None,
+        })
+    }
+
+    /// Adds `amount` (default 1), which must be finite and not negative.
+    #[pyo3(signature = (amount=None))]
+    #[inline]
+    fn inc(&self, amount: Option<f64>) -> PyResult<()> {
+        let c = self.one()?;
+        match amount {
+            None => {
+                c.inc();
+                Ok(())
+            }
+            Some(v) => c.inc_by(v).or_raise(),
+        }
+    }
+
+    /// The current value.
+    fn get(&self) -> PyResult<f64> {
+        Ok(self.one()?.get())
+    }
+
+    /// A context manager and decorator that counts exceptions of type `exception` raised
+    /// inside it (and lets them through).
+    #[pyo3(signature = (exception=None))]
+    fn count_exceptions<'py>(
+        slf: &Bound<'py, Self>,
+        exception: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().one()?;
+        let py = slf.py();
+        let exception = match exception {
+            Some(e) => e.clone(),
+            None => py.get_type::<pyo3::exceptions::PyException>().into_any(),
+        };
+        context(py, EXCEPTION_COUNTER)?.call1((slf, exception))
+    }
+}
+
+/// A gauge: a value that goes up and down.
+#[pyclass(module = "pushmetrics", frozen, freelist = 64)]
+pub(crate) struct Gauge {
+    h: Handle<pushmetrics::Gauge, pushmetrics::GaugeVec>,
+    meta: Option<Arc<Meta>>,
+}
+
+impl Gauge {
+    #[inline]
+    fn one(&self) -> PyResult<&pushmetrics::Gauge> {
+        match &self.h {
+            Handle::One(g) => Ok(g),
+            Handle::Many(v) => Err(missing_labels(
+                v.name(),
+                self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
+            )),
+        }
+    }
+}
+
+#[pymethods]
+impl Gauge {
+    /// The full metric name.
+    #[getter]
+    fn name(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.name)
+    }
+    /// The help text.
+    #[getter]
+    fn documentation(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.documentation)
+    }
+    /// The label names, in the order `labels()` takes values.
+    #[getter]
+    fn labelnames(&self) -> PyResult<Vec<String>> {
+        Ok(meta(&self.meta)?.labelnames.clone())
+    }
+    fn __repr__(&self) -> String {
+        repr("Gauge", &self.meta)
+    }
+
+    #[new]
+    #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, const_labels=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        name: &str,
+        documentation: String,
+        labelnames: Vec<String>,
+        namespace: &str,
+        subsystem: &str,
+        unit: &str,
+        registry: RegistryArg,
+        const_labels: Option<Pairs<String>>,
+        max_series: Option<usize>,
+        hashed_labels: Option<Pairs<u32>>,
+        dropped_labels: Vec<String>,
+    ) -> PyResult<Self> {
+        let c = Common::new(
+            name,
+            documentation,
+            labelnames,
+            namespace,
+            subsystem,
+            unit,
+            registry,
+            const_labels,
+            None,
+            max_series,
+            hashed_labels,
+            dropped_labels,
+        )?;
+        let h = build!(c, configure!(c, gauge));
+        Ok(Gauge {
+            h,
+            meta: Some(c.meta),
+        })
+    }
+
+    /// The series for these label values (by position or by name).
+    #[pyo3(signature = (*values, **labelkwargs))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        labelkwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Gauge> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta));
+        };
+        let g = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+        Ok(Gauge {
+            h: Handle::One(g),
+            meta: None,
+        })
+    }
+
+    /// Adds `amount` (default 1; may be negative).
+    #[pyo3(signature = (amount=1.0))]
+    #[inline]
+    fn inc(&self, amount: f64) -> PyResult<()> {
+        self.one()?.add(amount);
+        Ok(())
+    }
+
+    /// Subtracts `amount` (default 1).
+    #[pyo3(signature = (amount=1.0))]
+    #[inline]
+    fn dec(&self, amount: f64) -> PyResult<()> {
+        self.one()?.sub(amount);
+        Ok(())
+    }
+
+    /// Sets the value.
+    #[inline]
+    fn set(&self, value: f64) -> PyResult<()> {
+        self.one()?.set(value);
+        Ok(())
+    }
+
+    /// Sets the value to the current Unix time in seconds.
+    fn set_to_current_time(&self) -> PyResult<()> {
+        self.one()?.set_to_current_time();
+        Ok(())
+    }
+
+    /// The current value.
+    fn get(&self) -> PyResult<f64> {
+        Ok(self.one()?.get())
+    }
+
+    /// A context manager and decorator: +1 on entry, -1 on exit.
+    fn track_inprogress<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().one()?;
+        context(slf.py(), IN_PROGRESS)?.call1((slf,))
+    }
+
+    /// A context manager and decorator that sets the gauge to the seconds spent inside it.
+    fn time<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().one()?;
+        context(slf.py(), TIMER)?.call1((slf.getattr("set")?,))
+    }
+}
+
+/// A histogram: observations counted in buckets, with their sum.
+#[pyclass(module = "pushmetrics", frozen, freelist = 64)]
+pub(crate) struct Histogram {
+    h: Handle<pushmetrics::Histogram, pushmetrics::HistogramVec>,
+    meta: Option<Arc<Meta>>,
+}
+
+impl Histogram {
+    #[inline]
+    fn one(&self) -> PyResult<&pushmetrics::Histogram> {
+        match &self.h {
+            Handle::One(h) => Ok(h),
+            Handle::Many(v) => Err(missing_labels(
+                v.name(),
+                self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
+            )),
+        }
+    }
+}
+
+#[pymethods]
+impl Histogram {
+    /// The full metric name.
+    #[getter]
+    fn name(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.name)
+    }
+    /// The help text.
+    #[getter]
+    fn documentation(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.documentation)
+    }
+    /// The label names, in the order `labels()` takes values.
+    #[getter]
+    fn labelnames(&self) -> PyResult<Vec<String>> {
+        Ok(meta(&self.meta)?.labelnames.clone())
+    }
+    fn __repr__(&self) -> String {
+        repr("Histogram", &self.meta)
+    }
+
+    #[new]
+    #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, buckets=None, const_labels=None, sampling=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        name: &str,
+        documentation: String,
+        labelnames: Vec<String>,
+        namespace: &str,
+        subsystem: &str,
+        unit: &str,
+        registry: RegistryArg,
+        buckets: Option<Vec<f64>>,
+        const_labels: Option<Pairs<String>>,
+        sampling: Option<&Bound<'_, PyAny>>,
+        max_series: Option<usize>,
+        hashed_labels: Option<Pairs<u32>>,
+        dropped_labels: Vec<String>,
+    ) -> PyResult<Self> {
+        let c = Common::new(
+            name,
+            documentation,
+            labelnames,
+            namespace,
+            subsystem,
+            unit,
+            registry,
+            const_labels,
+            sampling,
+            max_series,
+            hashed_labels,
+            dropped_labels,
+        )?;
+        let mut b = configure!(c, histogram);
+        if let Some(buckets) = buckets {
+            b = b.buckets(buckets);
+        }
+        let h = build!(c, b);
+        Ok(Histogram {
+            h,
+            meta: Some(c.meta),
+        })
+    }
+
+    /// The series for these label values (by position or by name).
+    #[pyo3(signature = (*values, **labelkwargs))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        labelkwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Histogram> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta));
+        };
+        let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+        Ok(Histogram {
+            h: Handle::One(h),
+            meta: None,
+        })
+    }
+
+    /// Records one observation (NaN is refused).
+    #[inline]
+    fn observe(&self, amount: f64) -> PyResult<()> {
+        self.one()?.observe(amount).or_raise()
+    }
+
+    /// Number of observations so far.
+    fn count(&self) -> PyResult<u64> {
+        Ok(self.one()?.count())
+    }
+
+    /// Sum of the observations so far.
+    fn sum(&self) -> PyResult<f64> {
+        Ok(self.one()?.sum())
+    }
+
+    /// A context manager and decorator that observes the seconds spent inside it.
+    fn time<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().one()?;
+        context(slf.py(), TIMER)?.call1((slf.getattr("observe")?,))
+    }
+}
+
+/// A summary: quantiles over a sliding window, with the count and sum of observations.
+#[pyclass(module = "pushmetrics", frozen, freelist = 64)]
+pub(crate) struct Summary {
+    h: Handle<pushmetrics::Summary, pushmetrics::SummaryVec>,
+    meta: Option<Arc<Meta>>,
+}
+
+impl Summary {
+    #[inline]
+    fn one(&self) -> PyResult<&pushmetrics::Summary> {
+        match &self.h {
+            Handle::One(s) => Ok(s),
+            Handle::Many(v) => Err(missing_labels(
+                v.name(),
+                self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
+            )),
+        }
+    }
+}
+
+#[pymethods]
+impl Summary {
+    /// The full metric name.
+    #[getter]
+    fn name(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.name)
+    }
+    /// The help text.
+    #[getter]
+    fn documentation(&self) -> PyResult<&str> {
+        Ok(&meta(&self.meta)?.documentation)
+    }
+    /// The label names, in the order `labels()` takes values.
+    #[getter]
+    fn labelnames(&self) -> PyResult<Vec<String>> {
+        Ok(meta(&self.meta)?.labelnames.clone())
+    }
+    fn __repr__(&self) -> String {
+        repr("Summary", &self.meta)
+    }
+
+    #[new]
+    #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, quantiles=None, max_age=None, age_buckets=None, const_labels=None, sampling=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        name: &str,
+        documentation: String,
+        labelnames: Vec<String>,
+        namespace: &str,
+        subsystem: &str,
+        unit: &str,
+        registry: RegistryArg,
+        quantiles: Option<Vec<f64>>,
+        max_age: Option<f64>,
+        age_buckets: Option<u32>,
+        const_labels: Option<Pairs<String>>,
+        sampling: Option<&Bound<'_, PyAny>>,
+        max_series: Option<usize>,
+        hashed_labels: Option<Pairs<u32>>,
+        dropped_labels: Vec<String>,
+    ) -> PyResult<Self> {
+        let c = Common::new(
+            name,
+            documentation,
+            labelnames,
+            namespace,
+            subsystem,
+            unit,
+            registry,
+            const_labels,
+            sampling,
+            max_series,
+            hashed_labels,
+            dropped_labels,
+        )?;
+        let mut b = configure!(c, summary);
+        if let Some(q) = quantiles {
+            b = b.quantiles(&q);
+        }
+        if let Some(secs) = max_age {
+            b = b.max_age(crate::convert::seconds("max_age", secs)?);
+        }
+        if let Some(n) = age_buckets {
+            b = b.age_buckets(n);
+        }
+        let h = build!(c, b);
+        Ok(Summary {
+            h,
+            meta: Some(c.meta),
+        })
+    }
+
+    /// The series for these label values (by position or by name).
+    #[pyo3(signature = (*values, **labelkwargs))]
+    fn labels(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        labelkwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Summary> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta));
+        };
+        let s = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+        Ok(Summary {
+            h: Handle::One(s),
+            meta: None,
+        })
+    }
+
+    /// Records one observation (NaN is refused).
+    #[inline]
+    fn observe(&self, amount: f64) -> PyResult<()> {
+        self.one()?.observe(amount).or_raise()
+    }
+
+    /// Number of observations so far.
+    fn count(&self) -> PyResult<u64> {
+        Ok(self.one()?.count())
+    }
+
+    /// Sum of the observations so far.
+    fn sum(&self) -> PyResult<f64> {
+        Ok(self.one()?.sum())
+    }
+
+    /// The current estimate of quantile `q` over the window (NaN when it is empty).
+    fn quantile(&self, q: f64) -> PyResult<f64> {
+        Ok(self.one()?.quantile(q))
+    }
+
+    /// A context manager and decorator that observes the seconds spent inside it.
+    fn time<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        slf.get().one()?;
+        context(slf.py(), TIMER)?.call1((slf.getattr("observe")?,))
+    }
+}

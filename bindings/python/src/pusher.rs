@@ -1,0 +1,488 @@
+//! `Pusher` (the background push thread), `Stats`, `FlushReport`, and prometheus_client's
+//! `push_to_gateway` / `pushadd_to_gateway` / `delete_from_gateway` on the core's
+//! `push_once` / `delete_once`. Every wait on the network happens with the GIL released.
+
+use crate::convert::{seconds, utf8, Pairs};
+use crate::errors::{Class, OrRaise};
+use crate::registry::RegistryArg;
+use pushmetrics::{Format, Method, PusherBuilder};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime};
+
+/// The shutdown bound when none is given. The core keeps the configured value private, so
+/// the binding remembers the one passed in (the core default otherwise).
+const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running pusher and the bound of its final flush.
+struct Live {
+    pusher: pushmetrics::Pusher,
+    shutdown_timeout: Duration,
+}
+
+/// Every pusher not yet collected, for the final flush at interpreter exit.
+static LIVE: Mutex<Vec<Weak<Live>>> = Mutex::new(Vec::new());
+
+fn live() -> Vec<Arc<Live>> {
+    let mut all = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    all.retain(|w| w.strong_count() > 0);
+    all.iter().filter_map(Weak::upgrade).collect()
+}
+
+/// Shuts every live pusher down, in parallel, each within its own shutdown timeout (the
+/// `atexit` hook of the package).
+#[pyfunction]
+pub(crate) fn _shutdown_all(py: Python<'_>) {
+    let all = live();
+    py.detach(|| {
+        std::thread::scope(|s| {
+            for p in &all {
+                s.spawn(|| {
+                    let _ = p.pusher.shutdown(p.shutdown_timeout);
+                });
+            }
+        })
+    });
+}
+
+/// Pushes a registry to a Pushgateway from a background thread.
+#[pyclass(module = "pushmetrics", frozen)]
+pub(crate) struct Pusher {
+    live: Arc<Live>,
+}
+
+impl Drop for Pusher {
+    fn drop(&mut self) {
+        // The core's own drop would wait for the final flush holding the GIL.
+        if !self.live.pusher.is_shut_down() && Arc::strong_count(&self.live) == 1 {
+            let live = &self.live;
+            Python::attach(|py| {
+                py.detach(|| {
+                    let _ = live.pusher.shutdown(live.shutdown_timeout);
+                })
+            });
+        }
+    }
+}
+
+/// Applies the keyword options (DESIGN.md's names) to a builder; `None` leaves the default.
+fn apply_options(
+    mut b: PusherBuilder,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(PusherBuilder, Option<Duration>)> {
+    let mut shutdown_timeout = None;
+    let (mut cert, mut key): (Option<PathBuf>, Option<PathBuf>) = (None, None);
+    let Some(options) = options else {
+        return Ok((b, None));
+    };
+    for (k, v) in options.iter() {
+        let k = utf8(&k)?;
+        if v.is_none() {
+            continue;
+        }
+        let secs = |v: &Bound<'_, PyAny>| seconds(k, v.extract::<f64>()?);
+        b = match k {
+            "grouping" => {
+                for (name, value) in v.extract::<Pairs<String>>()?.0 {
+                    b = b.grouping(&name, &value);
+                }
+                b
+            }
+            "method" => b.method(Method::parse(&v.extract::<String>()?).or_raise()?),
+            "format" => b.format(Format::parse(&v.extract::<String>()?).or_raise()?),
+            "gzip" => b.gzip(v.extract()?),
+            "interval" => b.interval(secs(&v)?),
+            "jitter" => b.jitter(v.extract()?),
+            "connect_timeout" => b.connect_timeout(secs(&v)?),
+            "request_timeout" => b.request_timeout(secs(&v)?),
+            "flush_deadline" => b.flush_deadline(secs(&v)?),
+            "max_attempts" => b.max_attempts(v.extract()?),
+            "backoff_base" => b.backoff_base(secs(&v)?),
+            "backoff_max" => b.backoff_max(secs(&v)?),
+            "retry_budget" => b.retry_budget(v.extract()?),
+            "breaker_threshold" => b.breaker_threshold(v.extract()?),
+            "breaker_open" => b.breaker_open(secs(&v)?),
+            "max_body_bytes" => b.max_body_bytes(v.extract()?),
+            "delete_on_shutdown" => b.delete_on_shutdown(v.extract()?),
+            "self_metrics" => b.self_metrics(v.extract()?),
+            "shutdown_timeout" => {
+                let d = secs(&v)?;
+                shutdown_timeout = Some(d);
+                b.shutdown_timeout(d)
+            }
+            "basic_auth" => {
+                let (user, password): (String, String) = v.extract()?;
+                b.basic_auth(&user, &password)
+            }
+            "bearer_token" => b.bearer_token(&v.extract::<String>()?),
+            "headers" => {
+                for (name, value) in v.extract::<Pairs<String>>()?.0 {
+                    b = b.header(&name, &value);
+                }
+                b
+            }
+            "ca_file" => b.ca_file(v.extract::<PathBuf>()?),
+            "client_cert" => {
+                cert = Some(v.extract()?);
+                b
+            }
+            "client_key" => {
+                key = Some(v.extract()?);
+                b
+            }
+            "ignore_env" => {
+                if v.extract()? {
+                    b.ignore_env()
+                } else {
+                    b
+                }
+            }
+            other => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "unexpected keyword argument {other:?}"
+                )))
+            }
+        };
+    }
+    b = match (cert, key) {
+        (Some(c), Some(k)) => b.client_cert(c, k),
+        (None, None) => b,
+        _ => {
+            return Err(
+                Class::Config.err("invalid configuration: client_cert and client_key go together")
+            )
+        }
+    };
+    Ok((b, shutdown_timeout))
+}
+
+/// A builder for `url` and `job` with prometheus_client's `grouping_key` and the options.
+fn builder(
+    url: &str,
+    job: &str,
+    grouping_key: Option<Pairs<String>>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(PusherBuilder, Option<Duration>)> {
+    // prometheus_client accepts a bare host:port and means http.
+    let url = if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("http://{url}")
+    };
+    let mut b = pushmetrics::Pusher::builder(&url).job(job);
+    if let Some(g) = grouping_key {
+        if options.is_some_and(|o| o.contains("grouping").unwrap_or(false)) {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "give grouping_key or grouping, not both",
+            ));
+        }
+        for (name, value) in g.0 {
+            b = b.grouping(&name, &value);
+        }
+    }
+    apply_options(b, options)
+}
+
+#[pymethods]
+impl Pusher {
+    #[new]
+    #[pyo3(signature = (url, job, grouping_key=None, registry=RegistryArg::Default, interval=None, **options))]
+    fn new(
+        py: Python<'_>,
+        url: &str,
+        job: &str,
+        grouping_key: Option<Pairs<String>>,
+        registry: RegistryArg,
+        interval: Option<f64>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let (mut b, shutdown_timeout) = builder(url, job, grouping_key, options)?;
+        if let Some(secs) = interval {
+            b = b.interval(seconds("interval", secs)?);
+        }
+        let registry = registry.resolve();
+        let pusher = py.detach(|| b.start(&registry)).or_raise()?;
+        let live = Arc::new(Live {
+            pusher,
+            shutdown_timeout: shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
+        });
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::downgrade(&live));
+        Ok(Pusher { live })
+    }
+
+    /// Pushes now; returns once everything recorded before the call is delivered, or raises
+    /// `FlushTimeoutError` after `timeout` seconds (the push goes on in the background).
+    #[pyo3(signature = (timeout=5.0))]
+    fn flush(&self, py: Python<'_>, timeout: f64) -> PyResult<FlushReport> {
+        let timeout = seconds("timeout", timeout)?;
+        let r = py.detach(|| self.live.pusher.flush(timeout)).or_raise()?;
+        Ok(FlushReport {
+            requests: r.requests,
+            bytes: r.bytes,
+            series: r.series,
+            duration: r.duration.as_secs_f64(),
+        })
+    }
+
+    /// Stops the schedule, makes a final flush within `timeout` seconds (default: the
+    /// pusher's `shutdown_timeout`) and stops the thread. Calling it again does nothing.
+    #[pyo3(signature = (timeout=None))]
+    fn shutdown(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
+        let timeout = match timeout {
+            Some(s) => seconds("timeout", s)?,
+            None => self.live.shutdown_timeout,
+        };
+        py.detach(|| self.live.pusher.shutdown(timeout)).or_raise()
+    }
+
+    /// The pusher's health counters.
+    fn stats(&self) -> Stats {
+        let s = self.live.pusher.stats();
+        Stats {
+            pushes_ok: s.pushes_ok,
+            pushes_failed: s.pushes_failed,
+            requests: s.requests,
+            retries: s.retries,
+            retries_denied: s.retries_denied,
+            flushes_skipped: s.flushes_skipped,
+            last_success: s.last_success.map(|t| {
+                t.duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64())
+            }),
+            last_error: s.last_error,
+            consecutive_failures: s.consecutive_failures,
+            breaker: s.breaker.as_str(),
+            series: s.series,
+            overflowed: s.overflowed,
+            evicted: s.evicted,
+            sampled_out: s.sampled_out,
+            queue_length: s.queue_length,
+            bytes_sent: s.bytes_sent,
+            last_push_duration: s.last_push_duration.map(|d| d.as_secs_f64()),
+        }
+    }
+
+    /// True while the last successful push is recent (within three intervals).
+    fn healthy(&self) -> bool {
+        self.live.pusher.healthy()
+    }
+
+    /// Whether `shutdown` has run.
+    #[getter]
+    fn is_shut_down(&self) -> bool {
+        self.live.pusher.is_shut_down()
+    }
+
+    /// The group URL pushed to, credentials removed.
+    #[getter]
+    fn url(&self) -> String {
+        self.live.pusher.url()
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
+        self.shutdown(py, None)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<pushmetrics.Pusher {}>", self.live.pusher.url())
+    }
+}
+
+/// What one flush delivered.
+#[pyclass(module = "pushmetrics", frozen, get_all)]
+pub(crate) struct FlushReport {
+    /// HTTP requests sent, retries included.
+    requests: u32,
+    /// Body bytes sent (after compression).
+    bytes: u64,
+    /// Series in the pushed snapshot (self-metrics included).
+    series: u64,
+    /// Wall time of the flush, in seconds.
+    duration: f64,
+}
+
+#[pymethods]
+impl FlushReport {
+    fn __repr__(&self) -> String {
+        format!(
+            "FlushReport(requests={}, bytes={}, series={}, duration={})",
+            self.requests, self.bytes, self.series, self.duration
+        )
+    }
+}
+
+/// A pusher's health, as `Pusher.stats()` returns it (times in seconds).
+#[pyclass(module = "pushmetrics", frozen, get_all)]
+pub(crate) struct Stats {
+    pushes_ok: u64,
+    pushes_failed: u64,
+    requests: u64,
+    retries: u64,
+    retries_denied: u64,
+    flushes_skipped: u64,
+    /// Unix time of the last successful flush.
+    last_success: Option<f64>,
+    last_error: Option<String>,
+    consecutive_failures: u32,
+    /// `closed`, `open` or `half_open`.
+    breaker: &'static str,
+    series: u64,
+    overflowed: u64,
+    evicted: u64,
+    sampled_out: u64,
+    queue_length: u64,
+    bytes_sent: u64,
+    last_push_duration: Option<f64>,
+}
+
+#[pymethods]
+impl Stats {
+    /// Every field in a dict.
+    fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("pushes_ok", self.pushes_ok)?;
+        d.set_item("pushes_failed", self.pushes_failed)?;
+        d.set_item("requests", self.requests)?;
+        d.set_item("retries", self.retries)?;
+        d.set_item("retries_denied", self.retries_denied)?;
+        d.set_item("flushes_skipped", self.flushes_skipped)?;
+        d.set_item("last_success", self.last_success)?;
+        d.set_item("last_error", &self.last_error)?;
+        d.set_item("consecutive_failures", self.consecutive_failures)?;
+        d.set_item("breaker", self.breaker)?;
+        d.set_item("series", self.series)?;
+        d.set_item("overflowed", self.overflowed)?;
+        d.set_item("evicted", self.evicted)?;
+        d.set_item("sampled_out", self.sampled_out)?;
+        d.set_item("queue_length", self.queue_length)?;
+        d.set_item("bytes_sent", self.bytes_sent)?;
+        d.set_item("last_push_duration", self.last_push_duration)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let d = self.as_dict(py)?;
+        let fields = d
+            .iter()
+            .map(|(k, v)| Ok(format!("{}={}", k, v.repr()?)))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(format!("Stats({})", fields.join(", ")))
+    }
+}
+
+fn no_handler(handler: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    match handler {
+        Some(h) if !h.is_none() => Err(pyo3::exceptions::PyTypeError::new_err(
+            "custom handlers are not supported: use the basic_auth=, bearer_token=, headers=, \
+             ca_file=, client_cert= and client_key= options instead",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// prometheus_client's `timeout`: a bound on connecting, on each request and on the call.
+fn with_timeout(mut b: PusherBuilder, timeout: Option<f64>) -> PyResult<PusherBuilder> {
+    if let Some(t) = timeout {
+        let d = seconds("timeout", t)?;
+        b = b.connect_timeout(d).request_timeout(d).flush_deadline(d);
+    }
+    Ok(b)
+}
+
+fn push(py: Python<'_>, method: Method, args: PushArgs<'_, '_>) -> PyResult<()> {
+    no_handler(args.handler)?;
+    let (b, _) = builder(args.gateway, args.job, args.grouping_key, args.options)?;
+    let b = with_timeout(b, args.timeout)?.method(method);
+    let registry = args.registry.resolve();
+    py.detach(|| b.push_once(&registry)).or_raise()?;
+    Ok(())
+}
+
+struct PushArgs<'a, 'py> {
+    gateway: &'a str,
+    job: &'a str,
+    registry: RegistryArg,
+    grouping_key: Option<Pairs<String>>,
+    timeout: Option<f64>,
+    handler: Option<&'a Bound<'py, PyAny>>,
+    options: Option<&'a Bound<'py, PyDict>>,
+}
+
+/// Pushes `registry` once, replacing the whole group (`PUT`), as prometheus_client does.
+#[pyfunction]
+#[pyo3(signature = (gateway, job, registry, grouping_key=None, timeout=Some(30.0), handler=None, **options))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn push_to_gateway(
+    py: Python<'_>,
+    gateway: &str,
+    job: &str,
+    registry: RegistryArg,
+    grouping_key: Option<Pairs<String>>,
+    timeout: Option<f64>,
+    handler: Option<&Bound<'_, PyAny>>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<()> {
+    let args = PushArgs {
+        gateway,
+        job,
+        registry,
+        grouping_key,
+        timeout,
+        handler,
+        options,
+    };
+    push(py, Method::Put, args)
+}
+
+/// Pushes `registry` once, replacing only its metric families in the group (`POST`).
+#[pyfunction]
+#[pyo3(signature = (gateway, job, registry, grouping_key=None, timeout=Some(30.0), handler=None, **options))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pushadd_to_gateway(
+    py: Python<'_>,
+    gateway: &str,
+    job: &str,
+    registry: RegistryArg,
+    grouping_key: Option<Pairs<String>>,
+    timeout: Option<f64>,
+    handler: Option<&Bound<'_, PyAny>>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<()> {
+    let args = PushArgs {
+        gateway,
+        job,
+        registry,
+        grouping_key,
+        timeout,
+        handler,
+        options,
+    };
+    push(py, Method::Post, args)
+}
+
+/// Deletes the group from the gateway.
+#[pyfunction]
+#[pyo3(signature = (gateway, job, grouping_key=None, timeout=Some(30.0), handler=None, **options))]
+pub(crate) fn delete_from_gateway(
+    py: Python<'_>,
+    gateway: &str,
+    job: &str,
+    grouping_key: Option<Pairs<String>>,
+    timeout: Option<f64>,
+    handler: Option<&Bound<'_, PyAny>>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<()> {
+    no_handler(handler)?;
+    let (b, _) = builder(gateway, job, grouping_key, options)?;
+    let b = with_timeout(b, timeout)?;
+    py.detach(|| b.delete_once()).or_raise()
+}

@@ -125,15 +125,21 @@ fn zero(cell: &HistogramCell) {
     cell.sum.store(0f64.to_bits(), Relaxed);
 }
 
+#[inline]
 fn check(family: &Family<HistogramKind>, v: f64) -> Result<()> {
     if v.is_nan() {
-        return Err(Error::InvalidValue {
-            metric: family.name().to_owned(),
-            value: v,
-            reason: "an observation must not be NaN",
-        });
+        return Err(nan(family, v));
     }
     Ok(())
+}
+
+#[cold]
+fn nan(family: &Family<HistogramKind>, v: f64) -> Error {
+    Error::InvalidValue {
+        metric: family.name().to_owned(),
+        value: v,
+        reason: "an observation must not be NaN",
+    }
 }
 
 #[inline]
@@ -141,7 +147,9 @@ fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
     let Some(w) = gate(family) else { return };
     let bounds = &family.cfg;
     let i = if bounds.len() <= 16 {
-        bounds.iter().position(|b| v <= *b).unwrap_or(bounds.len())
+        // The bucket is the number of bounds below v: a branch-free count the compiler
+        // vectorises, faster than an early-exit search for the usual dozen buckets.
+        bounds.iter().map(|b| usize::from(*b < v)).sum()
     } else {
         bounds.partition_point(|b| *b < v)
     };

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import _lifecycle
 from ._context import ExceptionCounter, InProgress, Timer
+from ._options import PusherOptions
 from ._pushmetrics import (
     CONTENT_TYPE_LATEST,
     DEFAULT_BUCKETS,
@@ -71,6 +72,7 @@ __all__ = [
     "LabelError",
     "PushError",
     "Pusher",
+    "PusherOptions",
     "Registry",
     "Sampling",
     "ShutdownError",

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from time import perf_counter
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,7 +77,9 @@ class ExceptionCounter:
 
     __slots__ = ("_counter", "_exception")
 
-    def __init__(self, counter: Any, exception: type[BaseException] | tuple[type[BaseException], ...]) -> None:
+    def __init__(
+        self, counter: Any, exception: type[BaseException] | tuple[type[BaseException], ...]
+    ) -> None:
         self._counter = counter
         self._exception = exception
 

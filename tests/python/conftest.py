@@ -1,0 +1,115 @@
+"""Shared fixtures: the Pushgateway that run.sh started (or one started here), a reader of
+what the gateway holds, a server that accepts connections and never answers, and a runner
+for job scripts in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="session")
+def pgw_url() -> Iterator[str]:
+    if os.environ.get("PGW_URL"):
+        yield os.environ["PGW_URL"]
+        return
+    out = subprocess.run(
+        [os.path.join(ROOT, "tests", "pushgateway.sh"), "start"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    env = dict(kv.split("=", 1) for kv in out.replace("export ", "").split())
+    try:
+        yield env["PGW_URL"]
+    finally:
+        subprocess.run([os.path.join(ROOT, "tests", "pushgateway.sh"), "stop", env["PGW_PID"]])
+
+
+@pytest.fixture
+def job() -> str:
+    """A job name no other test uses, so groups never mix."""
+    return "py_" + uuid.uuid4().hex[:12]
+
+
+def gateway_samples(url: str, job: str, **grouping: str) -> dict[tuple[str, tuple], float]:
+    """Samples the gateway holds for one group: {(name, ((label, value), ...)): value}, with
+    the job, instance and grouping labels left out."""
+    body = urllib.request.urlopen(url + "/metrics", timeout=5).read().decode()
+    out: dict[tuple[str, tuple], float] = {}
+    for fam in text_string_to_metric_families(body):
+        for s in fam.samples:
+            if s.labels.get("job") != job:
+                continue
+            if any(s.labels.get(k) != v for k, v in grouping.items()):
+                continue
+            extra = {"job", "instance", *grouping}
+            labels = tuple(sorted((k, v) for k, v in s.labels.items() if k not in extra))
+            out[(s.name, labels)] = s.value
+    return out
+
+
+def gateway_groups(url: str, job: str) -> list[dict[str, str]]:
+    """The grouping labels of every group of `job` on the gateway."""
+    data = json.load(urllib.request.urlopen(url + "/api/v1/metrics", timeout=5))["data"]
+    return [g["labels"] for g in data if g["labels"].get("job") == job]
+
+
+@pytest.fixture
+def hung_server() -> Iterator[str]:
+    """http://127.0.0.1:PORT of a server that accepts connections and never answers."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        srv.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+                held.append(conn)  # read nothing, answer nothing
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        yield f"http://127.0.0.1:{srv.getsockname()[1]}"
+    finally:
+        stop.set()
+        t.join()
+        for c in held:
+            c.close()
+        srv.close()
+
+
+def run_script(source: str, env: dict[str, str], timeout: float = 60) -> tuple[float, str]:
+    """Runs a Python script in a subprocess; returns (seconds it took, its output)."""
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(source)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    took = time.monotonic() - start
+    assert proc.returncode == 0, proc.stderr
+    return took, proc.stdout + proc.stderr

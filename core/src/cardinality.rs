@@ -8,6 +8,13 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 /// The label value every label of the overflow series carries.
 pub const OVERFLOW_VALUE: &str = "__overflow__";
 
+/// Longest allowed `max_label_value_length`: with at most [`MAX_LABELS`] labels, a series'
+/// label values always fit the 32-bit offsets they are stored with.
+pub(crate) const MAX_VALUE_LENGTH: usize = 1 << 16;
+
+/// Most labels (declared plus constant) a metric may have.
+pub(crate) const MAX_LABELS: usize = 64;
+
 /// Shortest allowed `max_label_value_length`: room for a prefix plus the `~` and 8-hex suffix.
 pub(crate) const MIN_VALUE_LENGTH: usize = 16;
 

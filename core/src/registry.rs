@@ -1,7 +1,7 @@
 //! The registry: owns metric families, enforces unique names and the registry-wide limits,
 //! and produces snapshots. There is one process-wide default and any number of private ones.
 
-use crate::cardinality::{Guard, GuardCounts, MIN_VALUE_LENGTH};
+use crate::cardinality::{Guard, GuardCounts, MAX_LABELS, MAX_VALUE_LENGTH, MIN_VALUE_LENGTH};
 use crate::error::{Error, Result};
 use crate::labels::{validate_label_name, validate_metric_name};
 use crate::metric::counter::{Counter, CounterKind, CounterVec};
@@ -106,9 +106,9 @@ impl RegistryBuilder {
                 self.max_series_per_metric, self.max_series
             )));
         }
-        if self.max_label_value_length < MIN_VALUE_LENGTH {
+        if !(MIN_VALUE_LENGTH..=MAX_VALUE_LENGTH).contains(&self.max_label_value_length) {
             return Err(Error::InvalidConfig(format!(
-                "max_label_value_length {} must be at least {MIN_VALUE_LENGTH}",
+                "max_label_value_length {} must be between {MIN_VALUE_LENGTH} and {MAX_VALUE_LENGTH}",
                 self.max_label_value_length
             )));
         }
@@ -278,6 +278,13 @@ impl Registry {
             return Err(Error::InvalidConfig(format!(
                 "metric {:?} has label names {:?}: build it with build_vec()",
                 b.name, b.labels
+            )));
+        }
+        if b.labels.len() + b.const_labels.len() > MAX_LABELS {
+            return Err(Error::InvalidConfig(format!(
+                "metric {:?} has {} labels; at most {MAX_LABELS} are allowed",
+                b.name,
+                b.labels.len() + b.const_labels.len()
             )));
         }
         let mut all: Vec<&str> = Vec::new();

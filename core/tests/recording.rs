@@ -423,3 +423,34 @@ fn unregister_removes_the_family_from_snapshots() {
     assert!(reg.snapshot().family("gone_total").is_none());
     assert!(!reg.unregister("gone_total"));
 }
+
+#[test]
+fn hostile_sizes_are_refused_or_bounded() {
+    assert!(Registry::builder()
+        .max_label_value_length(1 << 30)
+        .build()
+        .is_err());
+    assert!(Registry::builder()
+        .max_label_value_length(4)
+        .build()
+        .is_err());
+    let reg = Registry::new();
+    let many: Vec<String> = (0..65).map(|i| format!("l{i}")).collect();
+    let e = reg
+        .counter("wide_total", "W")
+        .labels(&many)
+        .build_vec()
+        .unwrap_err();
+    assert!(e.to_string().contains("65 labels"), "{e}");
+    // A 10 MB label value is stored cut to the registry's limit.
+    let c = reg
+        .counter("big_total", "B")
+        .labels(&["v"])
+        .build_vec()
+        .unwrap();
+    c.inc(&["x".repeat(10 << 20)]).unwrap();
+    let snap = reg.snapshot();
+    let fam = snap.family("big_total").unwrap();
+    let stored = fam.iter().next().unwrap().label("v").unwrap().len();
+    assert!(stored <= 256, "{stored}");
+}

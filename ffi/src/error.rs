@@ -70,6 +70,9 @@ impl Failure {
 }
 
 impl From<pushmetrics_core::Error> for Failure {
+    // Out of line: keeps the recording functions small enough for their hot path to inline.
+    #[cold]
+    #[inline(never)]
     fn from(e: pushmetrics_core::Error) -> Failure {
         Failure::new(status_of(&e), e.to_string())
     }

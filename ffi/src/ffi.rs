@@ -92,14 +92,32 @@ pub(crate) fn with_strs<R>(
     }
 }
 
-#[inline]
+#[inline(always)]
 fn element<'a>(p: *const c_char, name: &str, i: usize) -> Result<&'a str, Failure> {
     if p.is_null() {
         return Err(null(&format!("{name}[{i}]")));
     }
     // SAFETY: non-NULL and, per the documented contract, NUL-terminated.
-    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
-    std::str::from_utf8(bytes).map_err(|e| not_utf8(&format!("{name}[{i}]"), e))
+    let bytes = unsafe { short_c_str(p) };
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => Err(not_utf8(&format!("{name}[{i}]"), e)),
+    }
+}
+
+/// The bytes of a short C string (a label value), found by one inlined scan instead of a
+/// strlen call: label values are a few bytes and this is the labelled hot path.
+///
+/// # Safety
+/// `p` must be non-NULL and NUL-terminated.
+#[inline(always)]
+unsafe fn short_c_str<'a>(p: *const c_char) -> &'a [u8] {
+    let p = p.cast::<u8>();
+    let mut len = 0;
+    while *p.add(len) != 0 {
+        len += 1;
+    }
+    std::slice::from_raw_parts(p, len)
 }
 
 /// An out-parameter: checked for NULL before any work, written once at the end.

@@ -37,7 +37,10 @@ def pgw_url() -> Iterator[str]:
     try:
         yield env["PGW_URL"]
     finally:
-        subprocess.run([os.path.join(ROOT, "tests", "pushgateway.sh"), "stop", env["PGW_PID"]])
+        subprocess.run(
+            [os.path.join(ROOT, "tests", "pushgateway.sh"), "stop", env["PGW_PID"]],
+            check=False,
+        )
 
 
 @pytest.fixture
@@ -46,7 +49,9 @@ def job() -> str:
     return "py_" + uuid.uuid4().hex[:12]
 
 
-def gateway_samples(url: str, job: str, **grouping: str) -> dict[tuple[str, tuple], float]:
+def gateway_samples(
+    url: str, job: str, **grouping: str
+) -> dict[tuple[str, tuple], float]:
     """Samples the gateway holds for one group: {(name, ((label, value), ...)): value}, with
     the job, instance and grouping labels left out."""
     body = urllib.request.urlopen(url + "/metrics", timeout=5).read().decode()
@@ -58,7 +63,9 @@ def gateway_samples(url: str, job: str, **grouping: str) -> dict[tuple[str, tupl
             if any(s.labels.get(k) != v for k, v in grouping.items()):
                 continue
             extra = {"job", "instance", *grouping}
-            labels = tuple(sorted((k, v) for k, v in s.labels.items() if k not in extra))
+            labels = tuple(
+                sorted((k, v) for k, v in s.labels.items() if k not in extra)
+            )
             out[(s.name, labels)] = s.value
     return out
 
@@ -100,7 +107,9 @@ def hung_server() -> Iterator[str]:
         srv.close()
 
 
-def run_script(source: str, env: dict[str, str], timeout: float = 60) -> tuple[float, str]:
+def run_script(
+    source: str, env: dict[str, str], timeout: float = 60
+) -> tuple[float, str]:
     """Runs a Python script in a subprocess; returns (seconds it took, its output)."""
     start = time.monotonic()
     proc = subprocess.run(
@@ -109,6 +118,7 @@ def run_script(source: str, env: dict[str, str], timeout: float = 60) -> tuple[f
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
     took = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import math
 
+import pushmetrics as pm
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-
-import pushmetrics as pm
 
 
 def samples(reg: pm.Registry) -> dict[tuple[str, tuple], float]:
@@ -76,7 +75,9 @@ def test_set_to_current_time_sets_unix_seconds():
 
 def test_namespace_subsystem_and_unit_build_the_full_name():
     reg = pm.Registry()
-    g = pm.Gauge("queue", "Q", namespace="app", subsystem="io", unit="bytes", registry=reg)
+    g = pm.Gauge(
+        "queue", "Q", namespace="app", subsystem="io", unit="bytes", registry=reg
+    )
     assert g.name == "app_io_queue_bytes"
     h = pm.Histogram("lat_seconds", "L", unit="seconds", registry=reg)
     assert h.name == "lat_seconds"
@@ -109,22 +110,46 @@ def test_default_registry_and_private_registry():
 @pytest.mark.parametrize(
     "make, exc, needle",
     [
-        (lambda r: pm.Counter("bad-name", "h", registry=r), pm.InvalidNameError, "bad-name"),
-        (lambda r: pm.Counter("ok", "h", ["__x"], registry=r), pm.InvalidNameError, "__x"),
-        (lambda r: pm.Histogram("h", "h", ["le"], registry=r), pm.InvalidNameError, "le"),
-        (lambda r: pm.Counter("ok", "h", ["a", "a"], registry=r), pm.InvalidNameError, "a"),
+        (
+            lambda r: pm.Counter("bad-name", "h", registry=r),
+            pm.InvalidNameError,
+            "bad-name",
+        ),
+        (
+            lambda r: pm.Counter("ok", "h", ["__x"], registry=r),
+            pm.InvalidNameError,
+            "__x",
+        ),
+        (
+            lambda r: pm.Histogram("h", "h", ["le"], registry=r),
+            pm.InvalidNameError,
+            "le",
+        ),
+        (
+            lambda r: pm.Counter("ok", "h", ["a", "a"], registry=r),
+            pm.InvalidNameError,
+            "a",
+        ),
         (
             lambda r: pm.Histogram("h", "h", registry=r, buckets=[2, 1]),
             pm.ConfigError,
             "2 is followed by 1",
         ),
-        (lambda r: pm.Summary("s", "h", registry=r, quantiles=[1.5]), pm.ConfigError, "1.5"),
+        (
+            lambda r: pm.Summary("s", "h", registry=r, quantiles=[1.5]),
+            pm.ConfigError,
+            "1.5",
+        ),
         (
             lambda r: pm.Counter("c", "h", registry=r, sampling=("probability", 2.0)),
             pm.ConfigError,
             "2",
         ),
-        (lambda r: pm.Counter("c", "h", registry=r, sampling="often"), pm.ConfigError, "often"),
+        (
+            lambda r: pm.Counter("c", "h", registry=r, sampling="often"),
+            pm.ConfigError,
+            "often",
+        ),
         (
             lambda r: pm.Counter("c", "h", ["a"], registry=r, hashed_labels={"b": 4}),
             pm.LabelError,
@@ -293,12 +318,10 @@ def test_track_inprogress_and_count_exceptions():
         return g.get()
 
     assert busy() == 1
-    with pytest.raises(KeyError):
-        with c.count_exceptions(KeyError):
-            raise KeyError("x")
-    with pytest.raises(ValueError):
-        with c.count_exceptions(KeyError):
-            raise ValueError("not counted")
+    with pytest.raises(KeyError), c.count_exceptions(KeyError):
+        raise KeyError("x")
+    with pytest.raises(ValueError), c.count_exceptions(KeyError):
+        raise ValueError("not counted")
 
     @c.count_exceptions()
     def fail():
@@ -315,7 +338,10 @@ def test_generate_latest_round_trips_through_prometheus_client_parser():
     c.labels('a "quoted"\nvalue\\').inc(3)
     h = pm.Histogram("rt_seconds", "Round trip", registry=reg, buckets=[1.0])
     h.observe(0.5)
-    fams = {f.name: f for f in text_string_to_metric_families(pm.generate_latest(reg).decode())}
+    fams = {
+        f.name: f
+        for f in text_string_to_metric_families(pm.generate_latest(reg).decode())
+    }
     assert fams["rt"].type == "counter"
     assert fams["rt"].documentation == "Round trip"
     (sample,) = fams["rt"].samples

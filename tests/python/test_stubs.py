@@ -47,14 +47,18 @@ def test_every_stub_name_is_importable_and_every_runtime_member_is_declared():
             for name in stub - {"__init__"}:
                 assert hasattr(cls, name), f"{node.name}.{name} is in the stub only"
             runtime = {n for n in vars(cls) if not n.startswith("_")}
-            assert runtime <= stub, f"{node.name}: {runtime - stub} missing from the stub"
+            assert runtime <= stub, (
+                f"{node.name}: {runtime - stub} missing from the stub"
+            )
             checked += 1
         elif isinstance(node, ast.FunctionDef):
             fn = getattr(mod, node.name)
             params = [a.arg for a in node.args.args + node.args.kwonlyargs]
             sig = inspect.signature(fn)
             for p in params:
-                assert p in sig.parameters, f"{node.name}({p}) is not accepted at runtime"
+                assert p in sig.parameters, (
+                    f"{node.name}({p}) is not accepted at runtime"
+                )
             checked += 1
         elif isinstance(node, ast.AnnAssign):
             assert hasattr(mod, node.target.id), node.target.id
@@ -75,6 +79,8 @@ def test_package_exports_what_all_lists():
 
 
 def test_pusher_options_are_all_accepted_by_the_runtime(pgw_url, job):
-    opts = dict.fromkeys(pushmetrics.PusherOptions.__annotations__)  # None = core default
+    opts = dict.fromkeys(
+        pushmetrics.PusherOptions.__annotations__
+    )  # None = core default
     with pushmetrics.Pusher(pgw_url, job, registry=pushmetrics.Registry(), **opts) as p:
         assert not p.is_shut_down

@@ -9,7 +9,7 @@ use pushmetrics::{Format, Method, PusherBuilder};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// The shutdown bound when none is given. The core keeps the configured value private, so
@@ -22,20 +22,19 @@ struct Live {
     shutdown_timeout: Duration,
 }
 
-/// Every pusher not yet collected, for the final flush at interpreter exit.
-static LIVE: Mutex<Vec<Weak<Live>>> = Mutex::new(Vec::new());
+/// Every pusher not shut down. Held strongly: like a thread, a pusher runs until
+/// `shutdown()` or interpreter exit, whether or not the application keeps the object.
+static LIVE: Mutex<Vec<Arc<Live>>> = Mutex::new(Vec::new());
 
-fn live() -> Vec<Arc<Live>> {
-    let mut all = LIVE.lock().unwrap_or_else(|e| e.into_inner());
-    all.retain(|w| w.strong_count() > 0);
-    all.iter().filter_map(Weak::upgrade).collect()
+fn live() -> std::sync::MutexGuard<'static, Vec<Arc<Live>>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Shuts every live pusher down, in parallel, each within its own shutdown timeout (the
-/// `atexit` hook of the package).
+/// `atexit` hook of the package; also the exit path of a multiprocessing child).
 #[pyfunction]
 pub(crate) fn _shutdown_all(py: Python<'_>) {
-    let all = live();
+    let all = std::mem::take(&mut *live());
     py.detach(|| {
         std::thread::scope(|s| {
             for p in &all {
@@ -51,20 +50,6 @@ pub(crate) fn _shutdown_all(py: Python<'_>) {
 #[pyclass(module = "pushmetrics", frozen)]
 pub(crate) struct Pusher {
     live: Arc<Live>,
-}
-
-impl Drop for Pusher {
-    fn drop(&mut self) {
-        // The core's own drop would wait for the final flush holding the GIL.
-        if !self.live.pusher.is_shut_down() && Arc::strong_count(&self.live) == 1 {
-            let live = &self.live;
-            Python::attach(|py| {
-                py.detach(|| {
-                    let _ = live.pusher.shutdown(live.shutdown_timeout);
-                })
-            });
-        }
-    }
 }
 
 /// Applies the keyword options (DESIGN.md's names) to a builder; `None` leaves the default.
@@ -208,9 +193,7 @@ impl Pusher {
             pusher,
             shutdown_timeout: shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
         });
-        LIVE.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::downgrade(&live));
+        self::live().push(live.clone());
         Ok(Pusher { live })
     }
 
@@ -236,7 +219,9 @@ impl Pusher {
             Some(s) => seconds("timeout", s)?,
             None => self.live.shutdown_timeout,
         };
-        py.detach(|| self.live.pusher.shutdown(timeout)).or_raise()
+        let result = py.detach(|| self.live.pusher.shutdown(timeout));
+        live().retain(|p| !Arc::ptr_eq(p, &self.live));
+        result.or_raise()
     }
 
     /// The pusher's health counters.

@@ -244,7 +244,8 @@ class CounterChild {
     this._h = handle;
     // A sampled counter must see every call, so its children cross into the core each time.
     const slot = sampled ? null : cells.attach(this, (chunk, index) => native.counterChildAttachCell(handle, chunk, index));
-    this._ones = slot === null ? null : slot.ones;
+    // A one-element view: the hot path then indexes a constant.
+    this._ones = slot === null ? null : new Int32Array(slot.ones.buffer, slot.ones.byteOffset + slot.index * 4, 1);
     this._floats = slot === null ? null : slot.floats;
     this._i = slot === null ? 0 : slot.index;
   }
@@ -253,8 +254,7 @@ class CounterChild {
     const ones = this._ones;
     if (ones !== null) {
       if (value === undefined || value === 1) {
-        const i = this._i;
-        ones[i] = (ones[i] + 1) | 0;
+        ones[0] = (ones[0] + 1) | 0;
         return;
       }
       if (typeof value === 'number' && value >= 0 && value < Infinity) {
@@ -277,18 +277,19 @@ class Counter extends Metric {
     this._sampled = config.sampling !== undefined && config.sampling !== null;
     this._inc = recorder(this._native, this.labelNames, 'counterInc');
     this._self = this.labelNames.length === 0 ? new CounterChild(this._handle([]), this._sampled) : null;
+    this._ones = this._self === null ? null : this._self._ones;
   }
 
   /** `inc()`, `inc(value)`, `inc(labels)`, `inc(labels, value)`. */
   inc(labels, value) {
+    // The plain `inc()` of an unlabelled counter, spelled out: the hottest call there is.
+    const ones = this._ones;
+    if (ones !== null && labels === undefined) {
+      ones[0] = (ones[0] + 1) | 0;
+      return;
+    }
     const self = this._self;
     if (self !== null && (labels === undefined || typeof labels === 'number')) {
-      // The plain `inc()` of an unlabelled counter, spelled out: the hottest call there is.
-      const ones = self._ones;
-      if (labels === undefined && ones !== null) {
-        ones[self._i] = (ones[self._i] + 1) | 0;
-        return;
-      }
       self.inc(labels);
       return;
     }

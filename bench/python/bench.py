@@ -1,0 +1,166 @@
+"""pushmetrics against prometheus_client, side by side in one run: recording calls, memory
+per series, text encoding and pushing 100,000 series. Each number is the median of several
+runs; memory and the 100,000-series cases run in a fresh process per library and run."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import timeit
+
+SERIES = 100_000
+MICRO_RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+MACRO_RUNS = int(os.environ.get("BENCH_MACRO_RUNS", "3"))
+CALLS = 1_000_000
+
+SETUP = {
+    "pushmetrics": """
+import pushmetrics as pm
+reg = pm.Registry()
+c = pm.Counter("req_total", "R", ["method", "code"], registry=reg)
+h = pm.Histogram("lat_seconds", "L", registry=reg)
+child = c.labels("GET", "200")
+""",
+    "prometheus_client": """
+import prometheus_client as pc
+reg = pc.CollectorRegistry()
+c = pc.Counter("req", "R", ["method", "code"], registry=reg)
+h = pc.Histogram("lat_seconds", "L", registry=reg)
+child = c.labels("GET", "200")
+""",
+}
+
+MICRO = [
+    ("held child inc()", "child.inc()"),
+    ("labels(a, b).inc()", "c.labels('GET', '200').inc()"),
+    ("histogram observe()", "h.observe(0.3)"),
+]
+
+# Runs in a fresh process: builds SERIES series, then measures one thing, prints JSON.
+MACRO = r"""
+import gc, json, os, sys, time, tracemalloc
+lib, what, url = sys.argv[1], sys.argv[2], sys.argv[3]
+N = int(sys.argv[4])
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+if lib == "pushmetrics":
+    import pushmetrics as m
+    reg = m.Registry(max_series_per_metric=N, max_series=N)
+    def push():
+        m.push_to_gateway(url, "bench_python", reg, grouping_key={"lib": lib}, timeout=60)
+else:
+    import prometheus_client as m
+    from prometheus_client import push_to_gateway
+    reg = m.CollectorRegistry()
+    def push():
+        push_to_gateway(url, "bench_python", reg, grouping_key={"lib": lib}, timeout=60)
+c = m.Counter("bench_requests_total", "Requests", ["user", "route"], registry=reg)
+routes = [f"/api/v{i}" for i in range(10)]
+users = [f"user-{i:06d}" for i in range(N // 10)]
+gc.collect()
+if what == "memory":
+    tracemalloc.start()
+    before_rss, (before_py, _) = rss(), tracemalloc.get_traced_memory()
+for u in users:
+    for r in routes:
+        c.labels(u, r).inc()
+out = {}
+if what == "memory":
+    gc.collect()
+    out["rss"] = (rss() - before_rss) / N
+    out["python"] = (tracemalloc.get_traced_memory()[0] - before_py) / N
+    tracemalloc.stop()
+elif what == "encode":
+    t = time.perf_counter(); body = m.generate_latest(reg); out["seconds"] = time.perf_counter() - t
+    out["bytes"] = len(body)
+elif what == "push":
+    t = time.perf_counter(); push(); out["seconds"] = time.perf_counter() - t
+print(json.dumps(out))
+"""
+
+
+def micro(lib: str, stmt: str) -> float:
+    """Median ns per call over MICRO_RUNS runs of CALLS calls."""
+    timer = timeit.Timer(stmt, setup=SETUP[lib])
+    runs = [timer.timeit(CALLS) / CALLS * 1e9 for _ in range(MICRO_RUNS)]
+    return statistics.median(runs)
+
+
+def macro(lib: str, what: str, url: str) -> dict[str, float]:
+    results = []
+    for _ in range(MACRO_RUNS):
+        out = subprocess.run(
+            [sys.executable, "-c", MACRO, lib, what, url, str(SERIES)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        results.append(json.loads(out))
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
+
+
+def row(name: str, ours: float, theirs: float, unit: str) -> None:
+    print(
+        f"| {name} | {ours:,.1f} {unit} | {theirs:,.1f} {unit} | {theirs / ours:.1f}x |"
+    )
+
+
+def main() -> None:
+    url = os.environ.get("PGW_URL", "")
+    from importlib.metadata import version
+
+    print(
+        f"pushmetrics {version('pushmetrics')} vs prometheus_client "
+        f"{version('prometheus_client')} on Python {sys.version.split()[0]}; "
+        f"medians of {MICRO_RUNS} runs "
+        f"({MACRO_RUNS} for the {SERIES:,}-series cases)\n"
+    )
+    print(
+        "| case | pushmetrics | prometheus_client | prometheus_client / pushmetrics |"
+    )
+    print("| --- | --- | --- | --- |")
+    for name, stmt in MICRO:
+        row(name, micro("pushmetrics", stmt), micro("prometheus_client", stmt), "ns")
+    ours, theirs = (
+        macro("pushmetrics", "memory", url),
+        macro("prometheus_client", "memory", url),
+    )
+    row(f"memory per series, RSS ({SERIES:,} series)", ours["rss"], theirs["rss"], "B")
+    # pushmetrics keeps its series in Rust: the Python heap holds none of them.
+    print(
+        f"| of which Python heap (tracemalloc) | {ours['python']:,.1f} B | "
+        f"{theirs['python']:,.1f} B | |"
+    )
+    ours, theirs = (
+        macro("pushmetrics", "encode", url),
+        macro("prometheus_client", "encode", url),
+    )
+    row(
+        f"text encoding of {SERIES:,} series",
+        ours["seconds"] * 1e3,
+        theirs["seconds"] * 1e3,
+        "ms",
+    )
+    if url:
+        ours, theirs = (
+            macro("pushmetrics", "push", url),
+            macro("prometheus_client", "push", url),
+        )
+        row(
+            f"push of {SERIES:,} series",
+            ours["seconds"] * 1e3,
+            theirs["seconds"] * 1e3,
+            "ms",
+        )
+    else:
+        print("| push | (skipped: PGW_URL not set) | | |")
+
+
+if __name__ == "__main__":
+    main()

@@ -118,6 +118,11 @@ impl PusherBuilder {
         }
     }
 
+    /// The gateway's base URL, `http(s)://host:port` (replaces the one given to `builder`).
+    pub fn url(mut self, url: &str) -> Self {
+        self.url = url.to_owned();
+        self
+    }
     /// The job name (required).
     pub fn job(mut self, job: &str) -> Self {
         self.job = job.to_owned();

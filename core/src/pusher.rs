@@ -179,7 +179,10 @@ impl Pusher {
     /// `timeout` passes (then [`Error::Timeout`]; the push goes on in the background).
     pub fn flush(&self, timeout: Duration) -> Result<FlushReport> {
         let (reply, rx) = bounded(1);
-        let deadline = Instant::now() + timeout;
+        // The push itself ends a little before the caller stops waiting, so a request that
+        // runs out of time is reported as the push failure it is; `Timeout` then means the
+        // push thread could not even start (it was busy with an earlier push).
+        let deadline = Instant::now() + timeout - reply_margin(timeout);
         lock(&self.inner.tx)
             .send(Command::Flush { deadline, reply })
             .map_err(|_| Error::Shutdown)?;
@@ -195,12 +198,15 @@ impl Pusher {
 
     /// Stops the schedule, makes a final flush (and the DELETE, if configured) within
     /// `timeout`, and joins the thread. Calling it again does nothing and returns `Ok`.
+    /// If the thread is still busy with an earlier push when `timeout` passes, this returns
+    /// [`Error::Timeout`] without waiting: the thread ends on its own once that push's
+    /// request times out.
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
         let Some(thread) = lock(&self.inner.thread).take() else {
             return Ok(());
         };
         let (reply, rx) = bounded(1);
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now() + timeout - reply_margin(timeout);
         let tx = lock(&self.inner.tx).clone();
         if tx
             .send(Command::Shutdown {
@@ -211,7 +217,7 @@ impl Pusher {
         {
             return Ok(());
         }
-        match rx.recv_timeout(timeout + Duration::from_millis(50)) {
+        match rx.recv_timeout(timeout) {
             Ok(r) => {
                 let _ = thread.join();
                 r.map(|_| ())
@@ -262,6 +268,11 @@ impl Drop for Pusher {
         let timeout = lock(&self.inner.cfg).shutdown_timeout;
         let _ = self.shutdown(timeout);
     }
+}
+
+/// How much sooner than the caller's timeout the push thread must answer.
+fn reply_margin(timeout: Duration) -> Duration {
+    (timeout / 10).min(Duration::from_millis(50))
 }
 
 /// Pushes once on the calling thread.

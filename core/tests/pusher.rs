@@ -484,7 +484,7 @@ fn a_hung_gateway_never_blocks_recording_and_shutdown_keeps_its_deadline() {
 }
 
 #[test]
-fn flush_times_out_against_a_hung_gateway() {
+fn flush_against_a_hung_gateway_fails_within_its_timeout() {
     let gw = Gateway::start();
     let fault = FaultServer::start(Some(gw.url().to_string()));
     let reg = Registry::new();
@@ -493,10 +493,40 @@ fn flush_times_out_against_a_hung_gateway() {
         .request_timeout(Duration::from_secs(5))
         .start(&reg)
         .unwrap();
+    // The request runs out of time: a push failure that says so.
+    let t = Instant::now();
+    let err = pusher.flush(Duration::from_millis(300)).unwrap_err();
+    assert!(matches!(err, Error::Push(_)), "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert!(
+        t.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
+    fault.set_mode(Mode::Forward);
+}
+
+#[test]
+fn flush_times_out_while_the_push_thread_is_busy() {
+    let gw = Gateway::start();
+    let fault = FaultServer::start(Some(gw.url().to_string()));
+    let reg = Registry::new();
+    fault.set_mode(Mode::Hang);
+    let pusher = builder(&fault.url(), "busy")
+        .interval(Duration::from_millis(50))
+        .request_timeout(Duration::from_secs(2))
+        .start(&reg)
+        .unwrap();
+    // A scheduled push is stuck on the hung gateway: the flush cannot even start.
+    assert!(fault.wait_for_requests(1, Duration::from_secs(5)));
     let t = Instant::now();
     let err = pusher.flush(Duration::from_millis(300)).unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err}");
-    assert!(t.elapsed() < Duration::from_secs(1));
+    assert!(
+        t.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
     fault.set_mode(Mode::Forward);
 }
 

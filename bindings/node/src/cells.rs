@@ -54,7 +54,8 @@ struct Attached {
 
 #[derive(Default)]
 struct Cells {
-    chunks: Vec<Arc<Chunk>>,
+    /// By id; `None` once the environment (thread) that used it has ended.
+    chunks: Vec<Option<Arc<Chunk>>>,
     /// By `chunk << 32 | index`.
     attached: HashMap<u64, Attached>,
 }
@@ -67,8 +68,10 @@ fn cells() -> MutexGuard<'static, Cells> {
 }
 
 impl Attached {
-    fn drain(&mut self, chunks: &[Arc<Chunk>]) {
-        let chunk = &chunks[self.chunk as usize];
+    fn drain(&mut self, chunks: &[Option<Arc<Chunk>>]) {
+        let Some(chunk) = &chunks[self.chunk as usize] else {
+            return;
+        };
         let ones = chunk.int(self.index as usize);
         if ones != self.drained_ones {
             let _ = self
@@ -101,14 +104,17 @@ pub fn drain() {
     js_name = "newCellChunk",
     ts_return_type = "{ id: number, buffer: ArrayBuffer }"
 )]
-pub fn new_cell_chunk(env: Env) -> napi::Result<JsObject> {
+pub fn new_cell_chunk(mut env: Env) -> napi::Result<JsObject> {
     let chunk = Arc::new(Chunk((0..BYTES / 8).map(|_| AtomicU64::new(0)).collect()));
     let ptr = chunk.0.as_ptr() as *mut u8;
     let id = {
         let mut c = cells();
-        c.chunks.push(chunk.clone());
+        c.chunks.push(Some(chunk.clone()));
         (c.chunks.len() - 1) as u32
     };
+    // When a worker thread ends, its children are gone: drain their slots a last time and
+    // let go of the series and the memory.
+    env.add_env_cleanup_hook(id, release_chunk)?;
     // SAFETY: the memory is owned by `chunk`, kept alive by the registry of chunks for the
     // life of the process and by the buffer's own hint until the buffer is collected.
     let buf = unsafe { env.create_arraybuffer_with_borrowed_data(ptr, BYTES, chunk, |_, _| {})? };
@@ -124,6 +130,7 @@ pub fn attach(chunk: u32, index: u32, counter: pushmetrics::Counter) -> napi::Re
     let ch = c
         .chunks
         .get(chunk as usize)
+        .and_then(Option::as_ref)
         .filter(|_| (index as usize) < CHUNK)
         .ok_or_else(|| Error::from_reason(format!("no cell {chunk}:{index}")))?;
     let (drained, drained_ones) = (ch.float(index as usize), ch.int(index as usize));
@@ -159,8 +166,23 @@ pub fn release_cell(chunk: u32, index: u32) {
     let Cells { chunks, attached } = &mut *c;
     if let Some(mut a) = attached.remove(&(u64::from(chunk) << 32 | u64::from(index))) {
         a.drain(chunks);
-        chunks[chunk as usize].zero(index as usize);
+        if let Some(ch) = &chunks[chunk as usize] {
+            ch.zero(index as usize);
+        }
     }
+}
+
+fn release_chunk(chunk: u32) {
+    let mut c = cells();
+    let Cells { chunks, attached } = &mut *c;
+    attached.retain(|_, a| {
+        if a.chunk != chunk {
+            return true;
+        }
+        a.drain(chunks);
+        false
+    });
+    chunks[chunk as usize] = None;
 }
 
 /// Drains every slot now.

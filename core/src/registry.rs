@@ -130,6 +130,7 @@ impl RegistryBuilder {
                     epoch: Instant::now(),
                 }),
                 families: RwLock::new(Vec::new()),
+                hooks: RwLock::new(Vec::new()),
             }),
         })
     }
@@ -141,9 +142,13 @@ struct Entry {
     name: String,
 }
 
+/// A function run at the start of every snapshot.
+type Hook = Arc<dyn Fn() + Send + Sync>;
+
 struct Inner {
     shared: Arc<Shared>,
     families: RwLock<Vec<Entry>>,
+    hooks: RwLock<Vec<Hook>>,
 }
 
 /// A set of metric families. Cloning is cheap and shares the families.
@@ -218,9 +223,38 @@ impl Registry {
         before != fams.len()
     }
 
+    /// Runs `hook` at the start of every snapshot, on the thread taking it (the push thread,
+    /// for scheduled pushes). A binding that buffers updates outside the core (in memory
+    /// shared with a JIT, say) uses it to hand them over before the values are read.
+    /// The hook must not take a snapshot itself.
+    ///
+    /// ```
+    /// let reg = pushmetrics::Registry::new();
+    /// let c = reg.counter("buffered_total", "B").build().unwrap();
+    /// let c2 = c.clone();
+    /// reg.on_snapshot(move || c2.inc());
+    /// assert!(reg.encode_text().contains("buffered_total 1"));
+    /// ```
+    pub fn on_snapshot(&self, hook: impl Fn() + Send + Sync + 'static) {
+        self.inner
+            .hooks
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(hook));
+    }
+
     /// An immutable view of every family and series. Recorders are blocked at most for the
     /// time it takes to copy one family's series list.
     pub fn snapshot(&self) -> Snapshot {
+        let hooks = self
+            .inner
+            .hooks
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for hook in hooks {
+            hook();
+        }
         let fams: Vec<Arc<dyn AnyFamily>> = self
             .inner
             .families

@@ -69,6 +69,23 @@ test('the pusher pushes on its own schedule', async () => {
   await p.shutdown();
 });
 
+test('a scheduled push carries every increment of a held child', async () => {
+  const job = unique('held');
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'held_total', help: 'h', labelNames: ['k'], registers: [reg] });
+  const child = c.labels('a');
+  for (let i = 0; i < 1234; i++) child.inc();
+  child.inc(0.5);
+  const p = new pm.Pusher({ url: PGW_URL, job, registry: reg, intervalMs: 200, jitter: 0, selfMetrics: false });
+  let v;
+  for (let i = 0; i < 50 && v !== 1234.5; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    v = valueOf(await scrape(job), 'held_total');
+  }
+  assert.equal(v, 1234.5);
+  await p.shutdown();
+});
+
 test('deleteOnShutdown removes the group', async () => {
   const job = unique('del');
   const reg = new pm.Registry();

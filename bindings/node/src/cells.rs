@@ -3,24 +3,20 @@
 //! the last drain into the core counter. Each slot has two halves: an `Int32Array` cell
 //! that `inc()` bumps by one (an integer add, about twice as fast as a float add, wrapping
 //! harmlessly: the drain takes the difference modulo 2^32, and 2^32 calls cannot happen
-//! between two drains) and a `Float64Array` cell for any other increment. Draining runs
-//! before every `metrics()`, `flush()` and `shutdown()`, and on a background thread every
-//! `DRAIN_PERIOD` for the pusher's own ticks.
+//! between two drains) and a `Float64Array` cell for any other increment. Every registry
+//! drains at the start of each of its snapshots (`Registry::on_snapshot`), so a push, a
+//! scheduled one included, carries every increment made before it.
 
 use napi::bindgen_prelude::*;
 use napi::{Env, JsObject};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
-use std::time::Duration;
 
 /// Slots per chunk: one allocation per 512 held children. A chunk is `CHUNK` f64 cells
 /// followed by `CHUNK` i32 cells.
 const CHUNK: usize = 512;
 const BYTES: usize = CHUNK * 8 + CHUNK * 4;
-/// How stale a scheduled push may be about held-child increments. An explicit flush,
-/// shutdown or `metrics()` drains first and is never stale.
-const DRAIN_PERIOD: Duration = Duration::from_millis(250);
 
 /// One block of slots. JS writes a slot only from the thread that owns its child (plain
 /// aligned stores, never torn); Rust only reads them, with atomic loads.
@@ -61,7 +57,6 @@ struct Cells {
 }
 
 static CELLS: LazyLock<Mutex<Cells>> = LazyLock::new(Mutex::default);
-static DRAINER: AtomicBool = AtomicBool::new(false);
 
 fn cells() -> MutexGuard<'static, Cells> {
     CELLS.lock().unwrap_or_else(|e| e.into_inner())
@@ -145,16 +140,6 @@ pub fn attach(chunk: u32, index: u32, counter: pushmetrics::Counter) -> napi::Re
             drained_ones,
         },
     );
-    drop(c);
-    if !DRAINER.swap(true, Relaxed) {
-        // A plain thread, not a libuv handle: it never keeps the process alive.
-        let _ = std::thread::Builder::new()
-            .name("pushmetrics-cells".into())
-            .spawn(|| loop {
-                std::thread::sleep(DRAIN_PERIOD);
-                drain();
-            });
-    }
     Ok(())
 }
 

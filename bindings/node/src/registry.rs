@@ -54,17 +54,19 @@ impl NativeRegistry {
                 b = b.series_ttl(millis("seriesTtlMs", ms)?);
             }
         }
-        Ok(NativeRegistry {
-            inner: errors::core(b.build())?,
-        })
+        let inner = errors::core(b.build())?;
+        // Held children add into shared memory; the core collects it before each snapshot.
+        inner.on_snapshot(cells::drain);
+        Ok(NativeRegistry { inner })
     }
 
     /// The process-wide default registry (shared by every worker thread).
     #[napi(factory)]
     pub fn default_registry() -> Self {
-        NativeRegistry {
-            inner: Registry::default_registry().clone(),
-        }
+        static HOOKED: std::sync::Once = std::sync::Once::new();
+        let inner = Registry::default_registry().clone();
+        HOOKED.call_once(|| inner.on_snapshot(cells::drain));
+        NativeRegistry { inner }
     }
 
     /// The text exposition, encoded on a libuv worker thread.

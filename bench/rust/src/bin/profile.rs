@@ -20,7 +20,7 @@ fn main() {
         "observe" => {
             let h = reg.histogram("h", "h").build().unwrap();
             let mut v = 0.0;
-            for _ in 0..300_000_000u64 {
+            for _ in 0..3_000_000u64 {
                 v = if v > 12.0 { 0.0 } else { v + 0.37 };
                 h.observe(black_box(v)).unwrap();
             }

@@ -257,6 +257,11 @@ impl Pusher {
         }
     }
 
+    /// The bound of the final push when the pusher is dropped (after the environment).
+    pub fn shutdown_timeout(&self) -> Duration {
+        lock(&self.inner.cfg).shutdown_timeout
+    }
+
     /// The group URL pushed to, credentials removed.
     pub fn url(&self) -> String {
         lock(&self.inner.url).clone()

@@ -454,3 +454,35 @@ fn hostile_sizes_are_refused_or_bounded() {
     let stored = fam.iter().next().unwrap().label("v").unwrap().len();
     assert!(stored <= 256, "{stored}");
 }
+
+#[test]
+fn removed_series_are_no_longer_reported_and_clear_removes_all() {
+    let reg = Registry::new();
+    let c = reg
+        .counter("rm_total", "R")
+        .labels(&["k"])
+        .build_vec()
+        .unwrap();
+    c.inc(&["a"]).unwrap();
+    c.inc(&["b"]).unwrap();
+    let held = c.with(&["a"]).unwrap();
+    assert_eq!(held.name(), "rm_total");
+    assert!(c.remove(&["a"]).unwrap());
+    assert!(!c.remove(&["a"]).unwrap());
+    assert!(c.remove(&["a", "b"]).is_err());
+    held.inc(); // still works, no longer reported
+    let snap = reg.snapshot();
+    let fam = snap.family("rm_total").unwrap();
+    assert_eq!(fam.get(&["a"]), None);
+    assert_eq!(fam.get(&["b"]), Some(&Value::Counter(1.0)));
+    assert_eq!(reg.series_count(), 1);
+    // Recording again starts a new series from zero.
+    c.inc(&["a"]).unwrap();
+    assert_eq!(
+        reg.snapshot().family("rm_total").unwrap().get(&["a"]),
+        Some(&Value::Counter(1.0))
+    );
+    c.clear();
+    assert!(reg.snapshot().family("rm_total").unwrap().is_empty());
+    assert_eq!(reg.series_count(), 0);
+}

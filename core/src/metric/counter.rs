@@ -72,6 +72,11 @@ pub struct Counter {
 }
 
 impl Counter {
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.family.name()
+    }
+
     pub(crate) fn new(family: Arc<Family<CounterKind>>, series: Arc<Series<CounterKind>>) -> Self {
         Counter { series, family }
     }
@@ -147,6 +152,15 @@ impl CounterVec {
         })
     }
 
+    /// Removes the series for `values`; returns whether it existed. Handles to it keep
+    /// working but are no longer reported.
+    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
+        self.family.remove(values)
+    }
+    /// Removes every series.
+    pub fn clear(&self) {
+        self.family.clear()
+    }
     /// The metric name.
     pub fn name(&self) -> &str {
         self.family.name()

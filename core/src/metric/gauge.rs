@@ -50,6 +50,11 @@ pub struct Gauge {
 }
 
 impl Gauge {
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.family.name()
+    }
+
     pub(crate) fn new(family: Arc<Family<GaugeKind>>, series: Arc<Series<GaugeKind>>) -> Self {
         Gauge { series, family }
     }
@@ -135,6 +140,15 @@ impl GaugeVec {
             add_f64(&s.cell, v);
             s.mark();
         })
+    }
+    /// Removes the series for `values`; returns whether it existed. Handles to it keep
+    /// working but are no longer reported.
+    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
+        self.family.remove(values)
+    }
+    /// Removes every series.
+    pub fn clear(&self) {
+        self.family.clear()
     }
     /// The metric name.
     pub fn name(&self) -> &str {

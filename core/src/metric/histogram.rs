@@ -179,6 +179,11 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.family.name()
+    }
+
     pub(crate) fn new(
         family: Arc<Family<HistogramKind>>,
         series: Arc<Series<HistogramKind>>,
@@ -272,6 +277,15 @@ impl HistogramVec {
         check(&self.family, v)?;
         self.family
             .with_series(values, |s| observe(&self.family, s, v))
+    }
+    /// Removes the series for `values`; returns whether it existed. Handles to it keep
+    /// working but are no longer reported.
+    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
+        self.family.remove(values)
+    }
+    /// Removes every series.
+    pub fn clear(&self) {
+        self.family.clear()
     }
     /// The metric name.
     pub fn name(&self) -> &str {

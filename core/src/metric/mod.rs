@@ -427,6 +427,36 @@ impl<K: Kind> Family<K> {
 }
 
 impl<K: Kind> Family<K> {
+    /// Removes the series for `values` (declared order); returns whether it existed.
+    /// Handles to it keep working but are no longer reported.
+    pub(crate) fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
+        self.check_count(values.len())?;
+        let canon: Vec<String> = if self.guard.is_plain(values) {
+            values.iter().map(|v| v.as_ref().to_owned()).collect()
+        } else {
+            self.guard.canonicalize(values).0
+        };
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        let before = map.len();
+        map.retain(self.desc.exposed.len(), |s| !s.labels.matches(&canon));
+        let removed = before - map.len();
+        self.shared.release_series(removed);
+        Ok(removed > 0)
+    }
+
+    /// Removes every series (the overflow series included).
+    pub(crate) fn clear(&self) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        let n = map.len();
+        map.retain(self.desc.exposed.len(), |_| false);
+        self.shared.release_series(n);
+        drop(map);
+        // The overflow series lives as long as the family: its counts go back to zero.
+        if let Some(o) = self.overflow.get() {
+            K::reset(&o.cell);
+        }
+    }
+
     fn reset(&self) {
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
         for s in map.iter().chain(self.overflow.get()) {

@@ -168,6 +168,11 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The metric name.
+    pub fn name(&self) -> &str {
+        self.family.name()
+    }
+
     pub(crate) fn new(family: Arc<Family<SummaryKind>>, series: Arc<Series<SummaryKind>>) -> Self {
         Summary { series, family }
     }
@@ -257,6 +262,15 @@ impl SummaryVec {
         check(&self.family, v)?;
         self.family
             .with_series(values, |s| observe(&self.family, s, v))
+    }
+    /// Removes the series for `values`; returns whether it existed. Handles to it keep
+    /// working but are no longer reported.
+    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
+        self.family.remove(values)
+    }
+    /// Removes every series.
+    pub fn clear(&self) {
+        self.family.clear()
     }
     /// The metric name.
     pub fn name(&self) -> &str {

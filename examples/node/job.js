@@ -37,5 +37,10 @@ for (let i = 0; i < 1000; i++) {
 }
 
 process.on('exit', () => {
-  console.log('pushmetrics example_node:', JSON.stringify(pusher.stats()));
+  const s = pusher.stats();
+  console.log(
+    `example_node: 1000 orders; pushes ok ${s.pushesOk} failed ${s.pushesFailed}, ` +
+      `requests ${s.requests} (retries ${s.retries}), ${s.bytesSent} bytes sent, ` +
+      `breaker ${s.breaker}, last error: ${s.lastError ?? 'none'}`,
+  );
 });

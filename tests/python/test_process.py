@@ -48,6 +48,24 @@ def test_a_hung_gateway_cannot_hold_the_exit_past_the_shutdown_timeout(
     assert took < 1.0 + 4.0, f"exit took {took:.1f}s"
 
 
+def test_the_exit_honours_pushmetrics_shutdown_timeout_from_the_environment(
+    hung_server, job
+):
+    # No shutdown_timeout option: the 0.5 s bound can only come from the environment,
+    # and the default bound (5 s) would show in the exit time.
+    took, _ = run_script(
+        """
+        import os, pushmetrics as pm
+        pm.Counter("x_total", "X").inc()
+        p = pm.Pusher(os.environ["URL"], os.environ["JOB"], interval=3600.0,
+                      request_timeout=60.0)
+        assert p.shutdown_timeout == 0.5, p.shutdown_timeout
+        """,
+        {"URL": hung_server, "JOB": job, "PUSHMETRICS_SHUTDOWN_TIMEOUT": "0.5s"},
+    )
+    assert took < 0.5 + 2.5, f"exit took {took:.1f}s"
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="fork")
 def test_a_forked_child_pushes_its_own_group_and_never_counts_the_parents_numbers(
     pgw_url, job

@@ -3,6 +3,7 @@ push functions, and the GIL staying free while the network is waited on."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -187,3 +188,34 @@ def test_a_push_thread_pushes_on_its_interval_without_flush(pgw_url, job):
     assert p.stats().pushes_ok >= 2
     assert gateway_samples(pgw_url, job)[("ticks", ())] == 5
     p.shutdown()
+
+
+def test_shutdown_without_a_timeout_uses_the_bound_the_environment_sets(
+    hung_server, job, monkeypatch
+):
+    reg = pm.Registry()
+    monkeypatch.delenv("PUSHMETRICS_SHUTDOWN_TIMEOUT", raising=False)
+    default = pm.Pusher(hung_server, job, registry=reg, interval=60.0)
+    configured = pm.Pusher(
+        hung_server, job, registry=reg, interval=60.0, shutdown_timeout=2.0
+    )
+    monkeypatch.setenv("PUSHMETRICS_SHUTDOWN_TIMEOUT", "300ms")
+    overridden = pm.Pusher(
+        hung_server, job, registry=reg, interval=60.0, shutdown_timeout=2.0
+    )
+    from_env = pm.Pusher(
+        hung_server, job, registry=reg, interval=60.0, request_timeout=60.0
+    )
+    try:
+        assert (default.shutdown_timeout, configured.shutdown_timeout) == (5.0, 2.0)
+        # The environment overrides the code, as it does for every pusher option.
+        assert overridden.shutdown_timeout == from_env.shutdown_timeout == 0.3
+        start = time.monotonic()
+        with pytest.raises((pm.FlushTimeoutError, pm.PushError)):
+            from_env.shutdown()  # the final flush to a gateway that never answers
+        assert time.monotonic() - start < 3, "shutdown() waited past its 0.3 s bound"
+    finally:
+        for p in (default, configured, overridden, from_env):
+            with contextlib.suppress(pm.Error):
+                p.shutdown(0.1)
+

@@ -10,28 +10,19 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
-
-/// The shutdown bound when none is given. The core keeps the configured value private, so
-/// the binding remembers the one passed in (the core default otherwise).
-const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A running pusher and the bound of its final flush.
-struct Live {
-    pusher: pushmetrics::Pusher,
-    shutdown_timeout: Duration,
-}
+use std::time::SystemTime;
 
 /// Every pusher not shut down. Held strongly: like a thread, a pusher runs until
 /// `shutdown()` or interpreter exit, whether or not the application keeps the object.
-static LIVE: Mutex<Vec<Arc<Live>>> = Mutex::new(Vec::new());
+static LIVE: Mutex<Vec<Arc<pushmetrics::Pusher>>> = Mutex::new(Vec::new());
 
-fn live() -> std::sync::MutexGuard<'static, Vec<Arc<Live>>> {
+fn live() -> std::sync::MutexGuard<'static, Vec<Arc<pushmetrics::Pusher>>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Shuts every live pusher down, in parallel, each within its own shutdown timeout (the
-/// `atexit` hook of the package; also the exit path of a multiprocessing child).
+/// Shuts every live pusher down, in parallel, each within its own shutdown timeout (as the
+/// core resolved it, `PUSHMETRICS_SHUTDOWN_TIMEOUT` included): the `atexit` hook of the
+/// package, and the exit path of a multiprocessing child.
 #[pyfunction]
 pub(crate) fn _shutdown_all(py: Python<'_>) {
     let all = std::mem::take(&mut *live());
@@ -39,7 +30,7 @@ pub(crate) fn _shutdown_all(py: Python<'_>) {
         std::thread::scope(|s| {
             for p in &all {
                 s.spawn(|| {
-                    let _ = p.pusher.shutdown(p.shutdown_timeout);
+                    let _ = p.shutdown(p.shutdown_timeout());
                 });
             }
         })
@@ -49,18 +40,17 @@ pub(crate) fn _shutdown_all(py: Python<'_>) {
 /// Pushes a registry to a Pushgateway from a background thread.
 #[pyclass(module = "pushmetrics", frozen)]
 pub(crate) struct Pusher {
-    live: Arc<Live>,
+    live: Arc<pushmetrics::Pusher>,
 }
 
 /// Applies the keyword options (DESIGN.md's names) to a builder; `None` leaves the default.
 fn apply_options(
     mut b: PusherBuilder,
     options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<(PusherBuilder, Option<Duration>)> {
-    let mut shutdown_timeout = None;
+) -> PyResult<PusherBuilder> {
     let (mut cert, mut key): (Option<PathBuf>, Option<PathBuf>) = (None, None);
     let Some(options) = options else {
-        return Ok((b, None));
+        return Ok(b);
     };
     for (k, v) in options.iter() {
         let k = utf8(&k)?;
@@ -92,11 +82,7 @@ fn apply_options(
             "max_body_bytes" => b.max_body_bytes(v.extract()?),
             "delete_on_shutdown" => b.delete_on_shutdown(v.extract()?),
             "self_metrics" => b.self_metrics(v.extract()?),
-            "shutdown_timeout" => {
-                let d = secs(&v)?;
-                shutdown_timeout = Some(d);
-                b.shutdown_timeout(d)
-            }
+            "shutdown_timeout" => b.shutdown_timeout(secs(&v)?),
             "basic_auth" => {
                 let (user, password): (String, String) = v.extract()?;
                 b.basic_auth(&user, &password)
@@ -140,7 +126,7 @@ fn apply_options(
             )
         }
     };
-    Ok((b, shutdown_timeout))
+    Ok(b)
 }
 
 /// A builder for `url` and `job` with prometheus_client's `grouping_key` and the options.
@@ -149,7 +135,7 @@ fn builder(
     job: &str,
     grouping_key: Option<Pairs<String>>,
     options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<(PusherBuilder, Option<Duration>)> {
+) -> PyResult<PusherBuilder> {
     // prometheus_client accepts a bare host:port and means http.
     let url = if url.contains("://") {
         url.to_owned()
@@ -183,16 +169,12 @@ impl Pusher {
         interval: Option<f64>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let (mut b, shutdown_timeout) = builder(url, job, grouping_key, options)?;
+        let mut b = builder(url, job, grouping_key, options)?;
         if let Some(secs) = interval {
             b = b.interval(seconds("interval", secs)?);
         }
         let registry = registry.resolve();
-        let pusher = py.detach(|| b.start(&registry)).or_raise()?;
-        let live = Arc::new(Live {
-            pusher,
-            shutdown_timeout: shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
-        });
+        let live = Arc::new(py.detach(|| b.start(&registry)).or_raise()?);
         self::live().push(live.clone());
         Ok(Pusher { live })
     }
@@ -202,7 +184,7 @@ impl Pusher {
     #[pyo3(signature = (timeout=5.0))]
     fn flush(&self, py: Python<'_>, timeout: f64) -> PyResult<FlushReport> {
         let timeout = seconds("timeout", timeout)?;
-        let r = py.detach(|| self.live.pusher.flush(timeout)).or_raise()?;
+        let r = py.detach(|| self.live.flush(timeout)).or_raise()?;
         Ok(FlushReport {
             requests: r.requests,
             bytes: r.bytes,
@@ -217,16 +199,16 @@ impl Pusher {
     fn shutdown(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<()> {
         let timeout = match timeout {
             Some(s) => seconds("timeout", s)?,
-            None => self.live.shutdown_timeout,
+            None => self.live.shutdown_timeout(),
         };
-        let result = py.detach(|| self.live.pusher.shutdown(timeout));
+        let result = py.detach(|| self.live.shutdown(timeout));
         live().retain(|p| !Arc::ptr_eq(p, &self.live));
         result.or_raise()
     }
 
     /// The pusher's health counters.
     fn stats(&self) -> Stats {
-        let s = self.live.pusher.stats();
+        let s = self.live.stats();
         Stats {
             pushes_ok: s.pushes_ok,
             pushes_failed: s.pushes_failed,
@@ -253,19 +235,27 @@ impl Pusher {
 
     /// True while the last successful push is recent (within three intervals).
     fn healthy(&self) -> bool {
-        self.live.pusher.healthy()
+        self.live.healthy()
     }
 
     /// Whether `shutdown` has run.
     #[getter]
     fn is_shut_down(&self) -> bool {
-        self.live.pusher.is_shut_down()
+        self.live.is_shut_down()
+    }
+
+    /// Seconds the final flush of `shutdown()` and of interpreter exit may take:
+    /// `PUSHMETRICS_SHUTDOWN_TIMEOUT` when set (the environment overrides the code), else the
+    /// `shutdown_timeout` option, else 5.
+    #[getter]
+    fn shutdown_timeout(&self) -> f64 {
+        self.live.shutdown_timeout().as_secs_f64()
     }
 
     /// The group URL pushed to, credentials removed.
     #[getter]
     fn url(&self) -> String {
-        self.live.pusher.url()
+        self.live.url()
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
@@ -278,7 +268,7 @@ impl Pusher {
     }
 
     fn __repr__(&self) -> String {
-        format!("<pushmetrics.Pusher {}>", self.live.pusher.url())
+        format!("<pushmetrics.Pusher {}>", self.live.url())
     }
 }
 
@@ -385,7 +375,7 @@ fn with_timeout(mut b: PusherBuilder, timeout: Option<f64>) -> PyResult<PusherBu
 
 fn push(py: Python<'_>, method: Method, args: PushArgs<'_, '_>) -> PyResult<()> {
     no_handler(args.handler)?;
-    let (b, _) = builder(args.gateway, args.job, args.grouping_key, args.options)?;
+    let b = builder(args.gateway, args.job, args.grouping_key, args.options)?;
     let b = with_timeout(b, args.timeout)?.method(method);
     let registry = args.registry.resolve();
     py.detach(|| b.push_once(&registry)).or_raise()?;
@@ -467,7 +457,7 @@ pub(crate) fn delete_from_gateway(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
     no_handler(handler)?;
-    let (b, _) = builder(gateway, job, grouping_key, options)?;
+    let b = builder(gateway, job, grouping_key, options)?;
     let b = with_timeout(b, timeout)?;
     py.detach(|| b.delete_once()).or_raise()
 }

@@ -180,12 +180,12 @@ def test_recording_errors_name_the_metric_and_value():
         c.labels("1", "2").inc(-1)
     with pytest.raises(ValueError, match="NaN"):
         pm.Histogram("h", "H", registry=reg).observe(math.nan)
-    with pytest.raises(pm.LabelError):
+    with pytest.raises(pm.LabelError, match="c_total"):
         c.labels("1", "2").labels("x")
     with pytest.raises(pm.LabelError):
         pm.Gauge("g", "G", registry=reg).labels("x")
     with pytest.raises(AttributeError):
-        _ = c.labels("1", "2").name
+        _ = c.labels("1", "2").documentation
     with pytest.raises(TypeError):
         c.labels("1", "2").inc("one")
 
@@ -349,3 +349,100 @@ def test_generate_latest_round_trips_through_prometheus_client_parser():
     assert fams["rt_seconds"].type == "histogram"
     assert pm.CONTENT_TYPE_LATEST.startswith("text/plain; version=0.0.4")
     assert pm.DEFAULT_BUCKETS[0] == 0.005 and pm.DEFAULT_QUANTILES == [0.5, 0.9, 0.99]
+
+
+@pytest.mark.parametrize(
+    "make, record",
+    [
+        (lambda r: pm.Counter("rm_total", "R", ["k", "v"], registry=r), "inc"),
+        (lambda r: pm.Gauge("rm", "R", ["k", "v"], registry=r), "inc"),
+        (lambda r: pm.Histogram("rm_seconds", "R", ["k", "v"], registry=r), "observe"),
+        (lambda r: pm.Summary("rm_bytes", "R", ["k", "v"], registry=r), "observe"),
+    ],
+)
+def test_remove_drops_one_series_and_clear_drops_all(make, record):
+    reg = pm.Registry()
+    m = make(reg)
+
+    def series() -> set[tuple]:
+        return {labels for (_, labels) in samples(reg) if ("k", "a") in labels}
+
+    for k in ("a", "b"):
+        getattr(m.labels(k, "1"), record)(1)
+    getattr(m.labels("a", 2), record)(1)
+    assert {dict(x)["v"] for x in series()} == {"1", "2"}
+    assert m.remove("a", "1") is True
+    assert m.remove("a", "1") is False  # already gone
+    assert m.remove("a", 2) is True  # values go through str(), as in labels()
+    assert series() == set()
+    assert any(("k", "b") in labels for (_, labels) in samples(reg))
+    # The same label values again make a new series, reported from zero.
+    getattr(m.labels("a", "1"), record)(1)
+    assert {dict(x)["v"] for x in series()} == {"1"}
+    m.clear()
+    assert samples(reg) == {}
+    assert reg.series_count() == 0
+    getattr(m.labels("b", "1"), record)(1)
+    assert any(("k", "b") in labels for (_, labels) in samples(reg))
+    with pytest.raises(pm.LabelError, match="2 label name"):
+        m.remove("a")
+    with pytest.raises(pm.LabelError, match=m.name):
+        m.labels("b", "1").remove("b", "1")
+    with pytest.raises(pm.LabelError, match=m.name):
+        m.labels("b", "1").clear()
+
+
+def test_remove_and_clear_on_a_metric_without_labels_raise_naming_it():
+    c = pm.Counter("plain_total", "P", registry=pm.Registry())
+    with pytest.raises(pm.LabelError, match="plain_total"):
+        c.remove()
+    with pytest.raises(pm.LabelError, match="plain_total"):
+        c.clear()
+    assert isinstance(
+        pm.LabelError("x"), ValueError
+    )  # prometheus_client raises ValueError
+
+
+def test_remove_through_another_handle_of_the_same_metric_is_seen_by_every_handle():
+    reg = pm.Registry()
+    a = pm.Counter("shared_rm_total", "S", ["k"], registry=reg)
+    b = pm.Counter("shared_rm_total", "S", ["k"], registry=reg)
+    a.labels("x").inc(5)
+    b.labels("x").inc()
+    assert a.remove("x")
+    b.labels("x").inc()
+    assert samples(reg)[("shared_rm_total", (("k", "x"),))] == 1
+
+
+def test_remove_of_a_hashed_value_drops_the_bucket_every_value_in_it_shares():
+    reg = pm.Registry()
+    c = pm.Counter("h_total", "H", ["user"], registry=reg, hashed_labels={"user": 1})
+    c.labels("u1").inc()
+    c.labels("u2").inc()  # the same (only) bucket
+    assert samples(reg)[("h_total", (("user", "0"),))] == 2
+    assert c.remove("u1")
+    c.labels("u2").inc()
+    assert samples(reg)[("h_total", (("user", "0"),))] == 1
+
+
+def test_removing_series_frees_room_the_registry_limit_had_folded_into_overflow():
+    reg = pm.Registry(max_series=2)
+    full = pm.Counter("full_total", "F", ["k"], registry=reg)
+    later = pm.Counter("later_total", "L", ["k"], registry=reg)
+    full.labels("a").inc()
+    full.labels("b").inc()
+    later.labels("x").inc()  # no room left: folded into the overflow series
+    assert samples(reg)[("later_total", (("k", "__overflow__"),))] == 1
+    full.clear()
+    later.labels("x").inc()  # room again: the series of its own
+    assert samples(reg)[("later_total", (("k", "x"),))] == 1
+
+
+def test_a_labels_child_reports_its_metric_name():
+    reg = pm.Registry()
+    h = pm.Histogram("op_seconds", "Op", ["op"], namespace="app", registry=reg)
+    child = h.labels("read")
+    assert child.name == h.name == "app_op_seconds"
+    assert repr(child) == '<pushmetrics.Histogram series of "app_op_seconds">'
+    with pytest.raises(AttributeError, match="ask the metric"):
+        _ = child.labelnames

@@ -219,3 +219,31 @@ def test_shutdown_without_a_timeout_uses_the_bound_the_environment_sets(
             with contextlib.suppress(pm.Error):
                 p.shutdown(0.1)
 
+
+def test_removed_and_cleared_series_leave_the_gateway_at_the_next_push(pgw_url, job):
+    reg = pm.Registry()
+    c = pm.Counter("jobs_total", "Jobs", ["queue"], registry=reg)
+    h = pm.Histogram("wait_seconds", "Wait", ["queue"], registry=reg, buckets=[1.0])
+    for q in ("fast", "slow"):
+        c.labels(q).inc(3)
+        h.labels(q).observe(0.5)
+    with pm.Pusher(pgw_url, job, registry=reg, interval=60.0, method="PUT") as p:
+        p.flush(5.0)
+        got = gateway_samples(pgw_url, job)
+        assert got[("jobs_total", (("queue", "slow"),))] == 3
+        assert got[("wait_seconds_count", (("queue", "slow"),))] == 1
+        assert c.remove("slow") and h.remove("slow")
+        p.flush(5.0)
+        got = gateway_samples(pgw_url, job)
+        assert got[("jobs_total", (("queue", "fast"),))] == 3
+        assert ("jobs_total", (("queue", "slow"),)) not in got
+        assert ("wait_seconds_count", (("queue", "slow"),)) not in got
+        c.clear()
+        c.labels("slow").inc()  # back, counted from zero
+        p.flush(5.0)
+        got = gateway_samples(pgw_url, job)
+        assert [k for k in got if k[0] == "jobs_total"] == [
+            ("jobs_total", (("queue", "slow"),))
+        ]
+        assert got[("jobs_total", (("queue", "slow"),))] == 1
+        assert got[("wait_seconds_count", (("queue", "fast"),))] == 1

@@ -189,14 +189,58 @@ fn missing_labels(name: &str, expected: usize) -> PyErr {
     })
 }
 
-fn no_labels(meta: &Option<Arc<Meta>>) -> PyErr {
+/// The error of `labels()`, `remove()` or `clear()` (`call`) on a metric without label
+/// names, or on a series that already has its label values.
+fn no_labels(meta: &Option<Arc<Meta>>, name: &str, call: &str) -> PyErr {
     Class::Label.err(match meta {
-        Some(m) => format!(
-            "metric {:?} has no label names: labels() does not apply",
-            m.name
-        ),
-        None => "labels() was called on a series that already has its label values".to_owned(),
+        Some(_) => format!("metric {name:?} has no label names: {call} does not apply"),
+        None => format!("{call} was called on a series of {name:?}, which has its label values"),
     })
+}
+
+/// The name of the metric behind a core handle.
+trait Named {
+    fn metric_name(&self) -> &str;
+}
+
+macro_rules! named {
+    ($($t:ty),*) => {$(
+        impl Named for $t {
+            fn metric_name(&self) -> &str {
+                self.name()
+            }
+        }
+    )*};
+}
+named!(
+    pushmetrics::Counter,
+    pushmetrics::CounterVec,
+    pushmetrics::Gauge,
+    pushmetrics::GaugeVec,
+    pushmetrics::Histogram,
+    pushmetrics::HistogramVec,
+    pushmetrics::Summary,
+    pushmetrics::SummaryVec
+);
+
+impl<One: Named, Many: Named> Handle<One, Many> {
+    fn name(&self) -> &str {
+        match self {
+            Handle::One(o) => o.metric_name(),
+            Handle::Many(m) => m.metric_name(),
+        }
+    }
+}
+
+/// Removes the series for `values` (a child seen under any raw value that maps to it
+/// included); returns whether it existed.
+fn remove_series(
+    py: Python<'_>,
+    values: &Bound<'_, PyTuple>,
+    remove: impl FnOnce(&[&str]) -> pushmetrics::Result<bool> + Send,
+) -> PyResult<bool> {
+    // The family's write lock may wait for a snapshot being copied: other threads run.
+    with_values(values, |x| py.detach(|| remove(x)))?.or_raise()
 }
 
 /// The Python helpers of `pushmetrics._context` (context managers and decorators).
@@ -217,13 +261,13 @@ fn meta(meta: &Option<Arc<Meta>>) -> PyResult<&Meta> {
     })
 }
 
-fn repr(class: &str, meta: &Option<Arc<Meta>>) -> String {
+fn repr(class: &str, meta: &Option<Arc<Meta>>, name: &str) -> String {
     match meta {
         Some(m) => format!(
             "<pushmetrics.{class} {:?} labelnames={:?}>",
             m.name, m.labelnames
         ),
-        None => format!("<pushmetrics.{class} series>"),
+        None => format!("<pushmetrics.{class} series of {name:?}>"),
     }
 }
 
@@ -249,10 +293,10 @@ impl Counter {
 
 #[pymethods]
 impl Counter {
-    /// The full metric name.
+    /// The full metric name (a `labels()` child reports its metric's).
     #[getter]
-    fn name(&self) -> PyResult<&str> {
-        Ok(&meta(&self.meta)?.name)
+    fn name(&self) -> &str {
+        self.h.name()
     }
     /// The help text.
     #[getter]
@@ -265,7 +309,7 @@ impl Counter {
         Ok(meta(&self.meta)?.labelnames.clone())
     }
     fn __repr__(&self) -> String {
-        repr("Counter", &self.meta)
+        repr("Counter", &self.meta, self.h.name())
     }
 
     #[new]
@@ -314,13 +358,32 @@ impl Counter {
         labelkwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Counter> {
         let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta));
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
         let c = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
         Ok(Counter {
             h: Handle::One(c),
             meta: None,
         })
+    }
+
+    /// Removes the series for these label values (by position); returns whether it
+    /// existed. A child held from before keeps working but is no longer reported.
+    #[pyo3(signature = (*values))]
+    fn remove(&self, py: Python<'_>, values: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "remove()"));
+        };
+        remove_series(py, values, |x| v.remove(x))
+    }
+
+    /// Removes every series of the metric.
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "clear()"));
+        };
+        py.detach(|| v.clear());
+        Ok(())
     }
 
     /// Adds `amount` (default 1), which must be finite and not negative.
@@ -381,10 +444,10 @@ impl Gauge {
 
 #[pymethods]
 impl Gauge {
-    /// The full metric name.
+    /// The full metric name (a `labels()` child reports its metric's).
     #[getter]
-    fn name(&self) -> PyResult<&str> {
-        Ok(&meta(&self.meta)?.name)
+    fn name(&self) -> &str {
+        self.h.name()
     }
     /// The help text.
     #[getter]
@@ -397,7 +460,7 @@ impl Gauge {
         Ok(meta(&self.meta)?.labelnames.clone())
     }
     fn __repr__(&self) -> String {
-        repr("Gauge", &self.meta)
+        repr("Gauge", &self.meta, self.h.name())
     }
 
     #[new]
@@ -445,13 +508,32 @@ impl Gauge {
         labelkwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Gauge> {
         let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta));
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
         let g = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
         Ok(Gauge {
             h: Handle::One(g),
             meta: None,
         })
+    }
+
+    /// Removes the series for these label values (by position); returns whether it
+    /// existed. A child held from before keeps working but is no longer reported.
+    #[pyo3(signature = (*values))]
+    fn remove(&self, py: Python<'_>, values: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "remove()"));
+        };
+        remove_series(py, values, |x| v.remove(x))
+    }
+
+    /// Removes every series of the metric.
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "clear()"));
+        };
+        py.detach(|| v.clear());
+        Ok(())
     }
 
     /// Adds `amount` (default 1; may be negative).
@@ -523,10 +605,10 @@ impl Histogram {
 
 #[pymethods]
 impl Histogram {
-    /// The full metric name.
+    /// The full metric name (a `labels()` child reports its metric's).
     #[getter]
-    fn name(&self) -> PyResult<&str> {
-        Ok(&meta(&self.meta)?.name)
+    fn name(&self) -> &str {
+        self.h.name()
     }
     /// The help text.
     #[getter]
@@ -539,7 +621,7 @@ impl Histogram {
         Ok(meta(&self.meta)?.labelnames.clone())
     }
     fn __repr__(&self) -> String {
-        repr("Histogram", &self.meta)
+        repr("Histogram", &self.meta, self.h.name())
     }
 
     #[new]
@@ -593,13 +675,32 @@ impl Histogram {
         labelkwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Histogram> {
         let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta));
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
         let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
         Ok(Histogram {
             h: Handle::One(h),
             meta: None,
         })
+    }
+
+    /// Removes the series for these label values (by position); returns whether it
+    /// existed. A child held from before keeps working but is no longer reported.
+    #[pyo3(signature = (*values))]
+    fn remove(&self, py: Python<'_>, values: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "remove()"));
+        };
+        remove_series(py, values, |x| v.remove(x))
+    }
+
+    /// Removes every series of the metric.
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "clear()"));
+        };
+        py.detach(|| v.clear());
+        Ok(())
     }
 
     /// Records one observation (NaN is refused).
@@ -647,10 +748,10 @@ impl Summary {
 
 #[pymethods]
 impl Summary {
-    /// The full metric name.
+    /// The full metric name (a `labels()` child reports its metric's).
     #[getter]
-    fn name(&self) -> PyResult<&str> {
-        Ok(&meta(&self.meta)?.name)
+    fn name(&self) -> &str {
+        self.h.name()
     }
     /// The help text.
     #[getter]
@@ -663,7 +764,7 @@ impl Summary {
         Ok(meta(&self.meta)?.labelnames.clone())
     }
     fn __repr__(&self) -> String {
-        repr("Summary", &self.meta)
+        repr("Summary", &self.meta, self.h.name())
     }
 
     #[new]
@@ -725,13 +826,32 @@ impl Summary {
         labelkwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Summary> {
         let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta));
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
         let s = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
         Ok(Summary {
             h: Handle::One(s),
             meta: None,
         })
+    }
+
+    /// Removes the series for these label values (by position); returns whether it
+    /// existed. A child held from before keeps working but is no longer reported.
+    #[pyo3(signature = (*values))]
+    fn remove(&self, py: Python<'_>, values: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "remove()"));
+        };
+        remove_series(py, values, |x| v.remove(x))
+    }
+
+    /// Removes every series of the metric.
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "clear()"));
+        };
+        py.detach(|| v.clear());
+        Ok(())
     }
 
     /// Records one observation (NaN is refused).

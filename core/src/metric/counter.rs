@@ -116,23 +116,9 @@ pub struct CounterVec {
     pub(super) family: Arc<Family<CounterKind>>,
 }
 
+super::labelled_family!(CounterVec, Counter, CounterKind, "counter");
+
 impl CounterVec {
-    pub(crate) fn new(family: Arc<Family<CounterKind>>) -> Self {
-        CounterVec { family }
-    }
-
-    /// The series for `values`, given in the order of the label names.
-    pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Counter> {
-        let series = self.family.resolve(values)?;
-        Ok(Counter::new(self.family.clone(), series))
-    }
-
-    /// The series for label `(name, value)` pairs in any order.
-    pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Counter> {
-        let series = self.family.resolve_pairs(pairs)?;
-        Ok(Counter::new(self.family.clone(), series))
-    }
-
     /// Adds one to the series for `values` without keeping a handle.
     #[inline]
     pub fn inc<S: AsRef<str>>(&self, values: &[S]) -> Result<()> {
@@ -150,19 +136,5 @@ impl CounterVec {
             s.cell.add(if w == 1.0 { v } else { v * w });
             s.mark();
         })
-    }
-
-    /// Removes the series for `values`; returns whether it existed. Handles to it keep
-    /// working but are no longer reported.
-    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
-        self.family.remove(values)
-    }
-    /// Removes every series.
-    pub fn clear(&self) {
-        self.family.clear()
-    }
-    /// The metric name.
-    pub fn name(&self) -> &str {
-        self.family.name()
     }
 }

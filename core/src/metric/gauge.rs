@@ -109,24 +109,9 @@ pub struct GaugeVec {
     pub(super) family: Arc<Family<GaugeKind>>,
 }
 
+super::labelled_family!(GaugeVec, Gauge, GaugeKind, "gauge");
+
 impl GaugeVec {
-    pub(crate) fn new(family: Arc<Family<GaugeKind>>) -> Self {
-        GaugeVec { family }
-    }
-    /// The series for `values`, given in the order of the label names.
-    pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Gauge> {
-        Ok(Gauge::new(
-            self.family.clone(),
-            self.family.resolve(values)?,
-        ))
-    }
-    /// The series for label `(name, value)` pairs in any order.
-    pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Gauge> {
-        Ok(Gauge::new(
-            self.family.clone(),
-            self.family.resolve_pairs(pairs)?,
-        ))
-    }
     /// Sets the series for `values` without keeping a handle.
     pub fn set<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
         self.family.with_series(values, |s| {
@@ -140,18 +125,5 @@ impl GaugeVec {
             add_f64(&s.cell, v);
             s.mark();
         })
-    }
-    /// Removes the series for `values`; returns whether it existed. Handles to it keep
-    /// working but are no longer reported.
-    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
-        self.family.remove(values)
-    }
-    /// Removes every series.
-    pub fn clear(&self) {
-        self.family.clear()
-    }
-    /// The metric name.
-    pub fn name(&self) -> &str {
-        self.family.name()
     }
 }

@@ -254,42 +254,14 @@ pub struct HistogramVec {
     pub(super) family: Arc<Family<HistogramKind>>,
 }
 
+super::labelled_family!(HistogramVec, Histogram, HistogramKind, "histogram");
+
 impl HistogramVec {
-    pub(crate) fn new(family: Arc<Family<HistogramKind>>) -> Self {
-        HistogramVec { family }
-    }
-    /// The series for `values`, given in the order of the label names.
-    pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Histogram> {
-        Ok(Histogram::new(
-            self.family.clone(),
-            self.family.resolve(values)?,
-        ))
-    }
-    /// The series for label `(name, value)` pairs in any order.
-    pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Histogram> {
-        Ok(Histogram::new(
-            self.family.clone(),
-            self.family.resolve_pairs(pairs)?,
-        ))
-    }
     /// Observes `v` into the series for `values` without keeping a handle.
     pub fn observe<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
         check(&self.family, v)?;
         self.family
             .with_series(values, |s| observe(&self.family, s, v))
-    }
-    /// Removes the series for `values`; returns whether it existed. Handles to it keep
-    /// working but are no longer reported.
-    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
-        self.family.remove(values)
-    }
-    /// Removes every series.
-    pub fn clear(&self) {
-        self.family.clear()
-    }
-    /// The metric name.
-    pub fn name(&self) -> &str {
-        self.family.name()
     }
 }
 

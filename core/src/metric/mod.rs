@@ -506,6 +506,43 @@ pub(crate) fn gate<K: Kind>(family: &Family<K>) -> Option<f64> {
     }
 }
 
+/// The methods every labelled family type shares: resolving a series to a handle, removing
+/// series, and the name.
+macro_rules! labelled_family {
+    ($vec:ident, $one:ident, $kind:ty, $what:literal) => {
+        impl $vec {
+            pub(crate) fn new(family: Arc<Family<$kind>>) -> Self {
+                $vec { family }
+            }
+            #[doc = concat!("The ", $what, " series for `values`, given in the order of the label names.")]
+            pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<$one> {
+                Ok($one::new(self.family.clone(), self.family.resolve(values)?))
+            }
+            #[doc = concat!("The ", $what, " series for label `(name, value)` pairs in any order.")]
+            pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<$one> {
+                Ok($one::new(
+                    self.family.clone(),
+                    self.family.resolve_pairs(pairs)?,
+                ))
+            }
+            /// Removes the series for `values`; returns whether it existed. Handles to it
+            /// keep working but are no longer reported.
+            pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
+                self.family.remove(values)
+            }
+            /// Removes every series.
+            pub fn clear(&self) {
+                self.family.clear()
+            }
+            /// The metric name.
+            pub fn name(&self) -> &str {
+                self.family.name()
+            }
+        }
+    };
+}
+pub(crate) use labelled_family;
+
 macro_rules! debug_handles {
     ($($ty:ty => |$s:ident| $value:expr),* $(,)?) => {$(
         impl std::fmt::Debug for $ty {

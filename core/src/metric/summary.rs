@@ -239,41 +239,13 @@ pub struct SummaryVec {
     pub(super) family: Arc<Family<SummaryKind>>,
 }
 
+super::labelled_family!(SummaryVec, Summary, SummaryKind, "summary");
+
 impl SummaryVec {
-    pub(crate) fn new(family: Arc<Family<SummaryKind>>) -> Self {
-        SummaryVec { family }
-    }
-    /// The series for `values`, given in the order of the label names.
-    pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<Summary> {
-        Ok(Summary::new(
-            self.family.clone(),
-            self.family.resolve(values)?,
-        ))
-    }
-    /// The series for label `(name, value)` pairs in any order.
-    pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<Summary> {
-        Ok(Summary::new(
-            self.family.clone(),
-            self.family.resolve_pairs(pairs)?,
-        ))
-    }
     /// Observes `v` into the series for `values` without keeping a handle.
     pub fn observe<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
         check(&self.family, v)?;
         self.family
             .with_series(values, |s| observe(&self.family, s, v))
-    }
-    /// Removes the series for `values`; returns whether it existed. Handles to it keep
-    /// working but are no longer reported.
-    pub fn remove<S: AsRef<str>>(&self, values: &[S]) -> Result<bool> {
-        self.family.remove(values)
-    }
-    /// Removes every series.
-    pub fn clear(&self) {
-        self.family.clear()
-    }
-    /// The metric name.
-    pub fn name(&self) -> &str {
-        self.family.name()
     }
 }

@@ -446,3 +446,45 @@ def test_a_labels_child_reports_its_metric_name():
     assert repr(child) == '<pushmetrics.Histogram series of "app_op_seconds">'
     with pytest.raises(AttributeError, match="ask the metric"):
         _ = child.labelnames
+
+
+def test_labels_hands_out_the_same_child_again_up_to_a_bound():
+    reg = pm.Registry()
+    c = pm.Counter("kept_total", "K", ["a", "b"], registry=reg)
+    child = c.labels("x", "y")
+    assert c.labels("x", "y") is child
+    c.labels("x", "y").inc()
+    assert child.get() == 1
+    # Keyword values, non-str values and other metric objects resolve through the core,
+    # into the same series.
+    assert c.labels(a="x", b="y") is not child
+    c.labels(a="x", b="y").inc()
+    assert c.labels("x", 7) is not c.labels("x", 7)
+    assert (
+        pm.Counter("kept_total", "K", ["a", "b"], registry=reg).labels("x", "y").get()
+        == 2
+    )
+    for i in range(2000):
+        c.labels("k", str(i)).inc()
+    assert c.labels("k", "0") is c.labels("k", "0")
+    assert c.labels("k", "1999") is not c.labels("k", "1999")  # past the bound
+    assert sum(v for (n, _), v in samples(reg).items() if n == "kept_total") == 2002
+    assert c.remove("x", "y")
+    assert c.labels("x", "y") is not child
+
+
+def test_no_child_is_kept_under_a_series_ttl_or_when_the_metric_samples():
+    ttl = pm.Registry(series_ttl=60.0)
+    c = pm.Counter("ttl_kept_total", "T", ["k"], registry=ttl)
+    assert c.labels("a") is not c.labels("a")
+    reg = pm.Registry()
+    s = pm.Counter(
+        "s_total", "S", ["k"], registry=reg, sampling=pm.Sampling.every_nth(2)
+    )
+    h = pm.Histogram(
+        "s_seconds", "S", ["k"], registry=reg, sampling=("probability", 0.5)
+    )
+    assert s.labels("a") is not s.labels("a")
+    assert h.labels("a") is not h.labels("a")
+    g = pm.Gauge("g_kept", "G", ["k"], registry=reg)
+    assert g.labels("a") is g.labels("a")

@@ -1,6 +1,7 @@
 //! `Counter`, `Gauge`, `Histogram` and `Summary` as Python classes shaped like
 //! prometheus_client's. A metric without label names is itself a series; one with label names
-//! hands out series through `labels()`. Each series object holds the core handle directly, so
+//! hands out series through `labels()`, and hands the same object out again for label values
+//! it has seen (up to [`MAX_CHILDREN`]). Each series object holds the core handle directly, so
 //! `child.inc()` is one Python call and one atomic add.
 
 use crate::convert::{utf8, utf8_of, Pairs};
@@ -10,6 +11,7 @@ use pushmetrics::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Label values as `&str`: borrowed from `str` arguments, or from `str(value)` for anything
@@ -79,6 +81,111 @@ struct Meta {
     name: String,
     documentation: String,
     labelnames: Vec<String>,
+    /// The children `labels()` handed out, when the metric may keep them.
+    children: Option<Children>,
+}
+
+/// Children a labelled metric keeps per metric object.
+const MAX_CHILDREN: usize = 1000;
+
+/// Counts `remove()` and `clear()` calls in the process. A removal can strand a kept child
+/// on a series that is no longer reported (every raw value that maps to it, with hashed or
+/// dropped labels), or make room for values that were folded into an overflow series, in
+/// this metric object, in another object of the same metric, or in another metric of the
+/// registry: every object drops its children when the count has moved since they were kept.
+static REMOVALS: AtomicU64 = AtomicU64::new(0);
+
+/// The `labels(*values)` children of one metric object, keyed by the values tuple, as
+/// prometheus_client keeps them: a dict lookup costs a fraction of a new object and the
+/// core's lookup. Only for metrics whose series never go away by themselves: a kept child
+/// keeps its series alive, which would defeat a registry's series TTL, and a sampling
+/// metric is left to the core.
+struct Children {
+    by_values: Py<PyDict>,
+    /// The value of [`REMOVALS`] the children were kept under.
+    seen: AtomicU64,
+}
+
+impl Children {
+    fn new(py: Python<'_>) -> Self {
+        Children {
+            by_values: PyDict::new(py).unbind(),
+            seen: AtomicU64::new(REMOVALS.load(Ordering::SeqCst)),
+        }
+    }
+
+    /// The child kept for `values`, or else the removal count under which to keep a new one.
+    #[inline]
+    fn get<'py>(&self, values: &Bound<'py, PyTuple>) -> Result<Bound<'py, PyAny>, u64> {
+        let now = REMOVALS.load(Ordering::SeqCst);
+        let dict = self.by_values.bind(values.py());
+        if self.seen.load(Ordering::Relaxed) != now {
+            dict.clear();
+            self.seen.store(now, Ordering::Relaxed);
+            return Err(now);
+        }
+        match dict.get_item(values) {
+            Ok(Some(child)) => Ok(child),
+            _ => Err(now),
+        }
+    }
+
+    /// Keeps `child` unless the map is full or a removal ran since `seen` was read: the
+    /// child may then be on a series that is gone.
+    fn put(
+        &self,
+        values: &Bound<'_, PyTuple>,
+        child: &Bound<'_, PyAny>,
+        seen: u64,
+    ) -> PyResult<()> {
+        let dict = self.by_values.bind(values.py());
+        if REMOVALS.load(Ordering::SeqCst) == seen && dict.len() < MAX_CHILDREN {
+            dict.set_item(values, child)?;
+        }
+        Ok(())
+    }
+}
+
+/// Called after the core removed series (the order matters: a child resolved before the
+/// removal is then either not kept or dropped at the next `labels()`).
+fn removed() {
+    REMOVALS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Only `str` values key the children: their hash and equality are those of the label
+/// values the core sees (a `str` subclass or an int could map two keys to one series
+/// or run code of its own).
+#[inline]
+fn plain_key(values: &Bound<'_, PyTuple>) -> bool {
+    values
+        .iter_borrowed()
+        .all(|v| v.is_exact_instance_of::<PyString>())
+}
+
+/// `labels()`: the kept child for positional `str` values, else a new one from `make`,
+/// kept when there is room.
+#[inline]
+fn labels_child<'py, T>(
+    children: Option<&Children>,
+    values: &Bound<'py, PyTuple>,
+    kw: Option<&Bound<'py, PyDict>>,
+    make: impl FnOnce() -> PyResult<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>,
+{
+    let keep = match children {
+        Some(c) if kw.is_none_or(|k| k.is_empty()) && plain_key(values) => match c.get(values) {
+            Ok(child) => return Ok(child),
+            Err(seen) => Some((c, seen)),
+        },
+        _ => None,
+    };
+    let child = Bound::new(values.py(), make()?)?.into_any();
+    if let Some((c, seen)) = keep {
+        c.put(values, &child, seen)?;
+    }
+    Ok(child)
 }
 
 /// What every metric constructor takes besides its type-specific options.
@@ -95,6 +202,7 @@ struct Common {
 impl Common {
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         name: &str,
         documentation: String,
         labelnames: Vec<String>,
@@ -118,18 +226,23 @@ impl Common {
         if !unit.is_empty() && !full.ends_with(&format!("_{unit}")) {
             full = format!("{full}_{unit}");
         }
+        let sampling = match sampling {
+            Some(s) => crate::sampling::extract(s)?,
+            None => pushmetrics::Sampling::Always,
+        };
+        let keeps_children = !labelnames.is_empty()
+            && !registry.series_ttl()
+            && matches!(sampling, pushmetrics::Sampling::Always);
         Ok(Common {
             meta: Arc::new(Meta {
                 name: full,
                 documentation,
                 labelnames,
+                children: keeps_children.then(|| Children::new(py)),
             }),
             registry: registry.resolve(),
             const_labels: const_labels.map_or_else(Vec::new, |p| p.0),
-            sampling: match sampling {
-                Some(s) => crate::sampling::extract(s)?,
-                None => pushmetrics::Sampling::Always,
-            },
+            sampling,
             max_series,
             hashed: hashed_labels.map_or_else(Vec::new, |p| p.0),
             dropped: dropped_labels,
@@ -240,7 +353,11 @@ fn remove_series(
     remove: impl FnOnce(&[&str]) -> pushmetrics::Result<bool> + Send,
 ) -> PyResult<bool> {
     // The family's write lock may wait for a snapshot being copied: other threads run.
-    with_values(values, |x| py.detach(|| remove(x)))?.or_raise()
+    let existed = with_values(values, |x| py.detach(|| remove(x)))?.or_raise()?;
+    if existed {
+        removed();
+    }
+    Ok(existed)
 }
 
 /// The Python helpers of `pushmetrics._context` (context managers and decorators).
@@ -252,6 +369,10 @@ fn context<'py>(py: Python<'py>, which: usize) -> PyResult<&'py Bound<'py, PyAny
 const TIMER: usize = 0;
 const IN_PROGRESS: usize = 1;
 const EXCEPTION_COUNTER: usize = 2;
+
+fn children(meta: &Option<Arc<Meta>>) -> Option<&Children> {
+    meta.as_deref()?.children.as_ref()
+}
 
 fn meta(meta: &Option<Arc<Meta>>) -> PyResult<&Meta> {
     meta.as_deref().ok_or_else(|| {
@@ -316,6 +437,7 @@ impl Counter {
     #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, const_labels=None, sampling=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         name: &str,
         documentation: String,
         labelnames: Vec<String>,
@@ -330,6 +452,7 @@ impl Counter {
         dropped_labels: Vec<String>,
     ) -> PyResult<Self> {
         let c = Common::new(
+            py,
             name,
             documentation,
             labelnames,
@@ -352,18 +475,20 @@ impl Counter {
 
     /// The series for these label values (by position or by name).
     #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels(
+    fn labels<'py>(
         &self,
-        values: &Bound<'_, PyTuple>,
-        labelkwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Counter> {
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Handle::Many(v) = &self.h else {
             return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
-        let c = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-        Ok(Counter {
-            h: Handle::One(c),
-            meta: None,
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let c = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Counter {
+                h: Handle::One(c),
+                meta: None,
+            })
         })
     }
 
@@ -383,6 +508,7 @@ impl Counter {
             return Err(no_labels(&self.meta, self.h.name(), "clear()"));
         };
         py.detach(|| v.clear());
+        removed();
         Ok(())
     }
 
@@ -467,6 +593,7 @@ impl Gauge {
     #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, const_labels=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         name: &str,
         documentation: String,
         labelnames: Vec<String>,
@@ -480,6 +607,7 @@ impl Gauge {
         dropped_labels: Vec<String>,
     ) -> PyResult<Self> {
         let c = Common::new(
+            py,
             name,
             documentation,
             labelnames,
@@ -502,18 +630,20 @@ impl Gauge {
 
     /// The series for these label values (by position or by name).
     #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels(
+    fn labels<'py>(
         &self,
-        values: &Bound<'_, PyTuple>,
-        labelkwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Gauge> {
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Handle::Many(v) = &self.h else {
             return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
-        let g = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-        Ok(Gauge {
-            h: Handle::One(g),
-            meta: None,
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let g = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Gauge {
+                h: Handle::One(g),
+                meta: None,
+            })
         })
     }
 
@@ -533,6 +663,7 @@ impl Gauge {
             return Err(no_labels(&self.meta, self.h.name(), "clear()"));
         };
         py.detach(|| v.clear());
+        removed();
         Ok(())
     }
 
@@ -628,6 +759,7 @@ impl Histogram {
     #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, buckets=None, const_labels=None, sampling=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         name: &str,
         documentation: String,
         labelnames: Vec<String>,
@@ -643,6 +775,7 @@ impl Histogram {
         dropped_labels: Vec<String>,
     ) -> PyResult<Self> {
         let c = Common::new(
+            py,
             name,
             documentation,
             labelnames,
@@ -669,18 +802,20 @@ impl Histogram {
 
     /// The series for these label values (by position or by name).
     #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels(
+    fn labels<'py>(
         &self,
-        values: &Bound<'_, PyTuple>,
-        labelkwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Histogram> {
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Handle::Many(v) = &self.h else {
             return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
-        let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-        Ok(Histogram {
-            h: Handle::One(h),
-            meta: None,
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Histogram {
+                h: Handle::One(h),
+                meta: None,
+            })
         })
     }
 
@@ -700,6 +835,7 @@ impl Histogram {
             return Err(no_labels(&self.meta, self.h.name(), "clear()"));
         };
         py.detach(|| v.clear());
+        removed();
         Ok(())
     }
 
@@ -771,6 +907,7 @@ impl Summary {
     #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, quantiles=None, max_age=None, age_buckets=None, const_labels=None, sampling=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         name: &str,
         documentation: String,
         labelnames: Vec<String>,
@@ -788,6 +925,7 @@ impl Summary {
         dropped_labels: Vec<String>,
     ) -> PyResult<Self> {
         let c = Common::new(
+            py,
             name,
             documentation,
             labelnames,
@@ -820,18 +958,20 @@ impl Summary {
 
     /// The series for these label values (by position or by name).
     #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels(
+    fn labels<'py>(
         &self,
-        values: &Bound<'_, PyTuple>,
-        labelkwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Summary> {
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let Handle::Many(v) = &self.h else {
             return Err(no_labels(&self.meta, self.h.name(), "labels()"));
         };
-        let s = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-        Ok(Summary {
-            h: Handle::One(s),
-            meta: None,
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let s = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Summary {
+                h: Handle::One(s),
+                meta: None,
+            })
         })
     }
 
@@ -851,6 +991,7 @@ impl Summary {
             return Err(no_labels(&self.meta, self.h.name(), "clear()"));
         };
         py.detach(|| v.clear());
+        removed();
         Ok(())
     }
 

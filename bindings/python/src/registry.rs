@@ -11,6 +11,8 @@ use pyo3::types::{PyBytes, PyDict};
 #[pyclass(module = "pushmetrics", frozen)]
 pub(crate) struct Registry {
     pub(crate) inner: pushmetrics::Registry,
+    /// Whether idle series are evicted (the core does not say).
+    series_ttl: bool,
 }
 
 #[pymethods]
@@ -38,6 +40,7 @@ impl Registry {
         }
         Ok(Registry {
             inner: b.build().or_raise()?,
+            series_ttl: series_ttl.is_some(),
         })
     }
 
@@ -85,7 +88,10 @@ impl Registry {
 pub(crate) enum RegistryArg {
     Default,
     Private,
-    Given(pushmetrics::Registry),
+    Given {
+        inner: pushmetrics::Registry,
+        series_ttl: bool,
+    },
 }
 
 impl<'a, 'py> FromPyObject<'a, 'py> for RegistryArg {
@@ -94,9 +100,11 @@ impl<'a, 'py> FromPyObject<'a, 'py> for RegistryArg {
         if obj.is_none() {
             return Ok(RegistryArg::Private);
         }
-        Ok(RegistryArg::Given(
-            obj.cast::<Registry>()?.get().inner.clone(),
-        ))
+        let r = obj.cast::<Registry>()?.get();
+        Ok(RegistryArg::Given {
+            inner: r.inner.clone(),
+            series_ttl: r.series_ttl,
+        })
     }
 }
 
@@ -105,8 +113,19 @@ impl RegistryArg {
         match self {
             RegistryArg::Default => pushmetrics::Registry::default_registry().clone(),
             RegistryArg::Private => pushmetrics::Registry::new(),
-            RegistryArg::Given(r) => r,
+            RegistryArg::Given { inner, .. } => inner,
         }
+    }
+
+    /// Whether the registry evicts idle series (the default and private ones never do).
+    pub(crate) fn series_ttl(&self) -> bool {
+        matches!(
+            self,
+            RegistryArg::Given {
+                series_ttl: true,
+                ..
+            }
+        )
     }
 }
 
@@ -114,6 +133,7 @@ impl RegistryArg {
 pub(crate) fn default_registry() -> Registry {
     Registry {
         inner: pushmetrics::Registry::default_registry().clone(),
+        series_ttl: false,
     }
 }
 

@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Runs every benchmark side by side with the incumbent libraries and prints their tables.
-# Numbers are medians of several runs; run on a quiet machine.
+# Runs every benchmark side by side with the incumbent libraries, prints each one's own
+# table, then one summary table. Numbers are medians of several runs: use a quiet machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+out=$(mktemp -d /tmp/pushmetrics-bench.XXXXXX)
 cargo build --release -q -p pushmetrics-bench --bins
 eval "$(tests/pushgateway.sh start)"
-trap 'tests/pushgateway.sh stop "$PGW_PID"' EXIT
+trap 'tests/pushgateway.sh stop "$PGW_PID"; rm -rf "$out"' EXIT
 
 echo "== Rust: pushmetrics vs prometheus (tikv) and prometheus-client =="
-./target/release/pushmetrics-bench
+./target/release/pushmetrics-bench | tee "$out/rust"
 echo
 echo "== Rust: pushing to a local Pushgateway =="
 PGW_URL=$PGW_URL ./target/release/push
+summary=("rust=$out/rust")
 for lang in c python node; do
     if [ -x "bench/$lang/run.sh" ]; then
         echo
         echo "== $lang =="
-        PGW_URL=$PGW_URL "bench/$lang/run.sh"
+        PGW_URL=$PGW_URL "bench/$lang/run.sh" | tee "$out/$lang"
+        summary+=("$lang=$out/$lang")
     fi
 done
+echo
+echo "== summary =="
+python3 bench/summary.py "${summary[@]}"

@@ -397,6 +397,22 @@ fn main() {
         );
     }
     println!("ratio¹ = prometheus / pushmetrics, ratio² = prometheus-client / pushmetrics (above 1: pushmetrics is faster or smaller)");
+    // The same rows as a table for bench/run.sh's summary.
+    println!();
+    println!("| case | unit | pushmetrics | incumbent | incumbent / pushmetrics |");
+    println!("| --- | --- | ---: | ---: | ---: |");
+    for r in &rows {
+        for (name, theirs) in [("prometheus", r.prom), ("prometheus-client", r.client)] {
+            println!(
+                "| {} (vs {name}) | {} | {:.2} | {:.2} | {:.2}x |",
+                r.workload,
+                r.unit,
+                r.ours,
+                theirs,
+                theirs / r.ours
+            );
+        }
+    }
 }
 
 fn short(unit: &str) -> &str {

@@ -8,10 +8,11 @@ use crate::convert::{utf8, utf8_of, Pairs};
 use crate::errors::{to_py, Class, OrRaise};
 use crate::registry::RegistryArg;
 use pushmetrics::Error;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// Label values as `&str`: borrowed from `str` arguments, or from `str(value)` for anything
@@ -95,52 +96,105 @@ const MAX_CHILDREN: usize = 1000;
 /// registry: every object drops its children when the count has moved since they were kept.
 static REMOVALS: AtomicU64 = AtomicU64::new(0);
 
-/// The `labels(*values)` children of one metric object, keyed by the values tuple, as
-/// prometheus_client keeps them: a dict lookup costs a fraction of a new object and the
-/// core's lookup. Only for metrics whose series never go away by themselves: a kept child
-/// keeps its series alive, which would defeat a registry's series TTL, and a sampling
-/// metric is left to the core.
+/// The `labels(*values)` children of one metric object, as prometheus_client keeps them: a
+/// dict lookup costs a fraction of a new object and the core's lookup. Keyed one `str` value
+/// per level (`{"GET": {"200": child}}`): a `str` caches its hash, so each level is one
+/// lookup, where a tuple key would be hashed and compared anew on every call. Only for
+/// metrics whose series never go away by themselves: a kept child keeps its series alive,
+/// which would defeat a registry's series TTL, and a sampling metric is left to the core.
 struct Children {
     by_values: Py<PyDict>,
+    depth: usize,
+    kept: AtomicUsize,
     /// The value of [`REMOVALS`] the children were kept under.
     seen: AtomicU64,
 }
 
+/// What [`Children::get`] found.
+enum Lookup<'py> {
+    Hit(Bound<'py, PyAny>),
+    /// Not kept: keep the new child if [`REMOVALS`] still has this value.
+    Miss(u64),
+    /// Values that do not key children (see [`Children::get`]).
+    Skip,
+}
+
 impl Children {
-    fn new(py: Python<'_>) -> Self {
+    fn new(py: Python<'_>, depth: usize) -> Self {
         Children {
             by_values: PyDict::new(py).unbind(),
+            depth,
+            kept: AtomicUsize::new(0),
             seen: AtomicU64::new(REMOVALS.load(Ordering::SeqCst)),
         }
     }
 
-    /// The child kept for `values`, or else the removal count under which to keep a new one.
+    /// The child kept for `values`. Only exactly `str` values, one per label name, key
+    /// children: their hash and equality are those of the label values the core sees (a
+    /// `str` subclass or an int could map two keys to one series, or run code of its own).
     #[inline]
-    fn get<'py>(&self, values: &Bound<'py, PyTuple>) -> Result<Bound<'py, PyAny>, u64> {
+    fn get<'py>(&self, values: &Bound<'py, PyTuple>) -> Lookup<'py> {
+        if values.len() != self.depth {
+            return Lookup::Skip;
+        }
+        let py = values.py();
         let now = REMOVALS.load(Ordering::SeqCst);
-        let dict = self.by_values.bind(values.py());
         if self.seen.load(Ordering::Relaxed) != now {
-            dict.clear();
+            self.by_values.bind(py).clear();
+            self.kept.store(0, Ordering::Relaxed);
             self.seen.store(now, Ordering::Relaxed);
-            return Err(now);
         }
-        match dict.get_item(values) {
-            Ok(Some(child)) => Ok(child),
-            _ => Err(now),
+        let mut node = self.by_values.as_ptr();
+        for v in values.iter_borrowed() {
+            if !v.is_exact_instance_of::<PyString>() {
+                return Lookup::Skip;
+            }
+            if node.is_null() {
+                continue; // missed already: the other values are only checked
+            }
+            // SAFETY: `node` is a dict (the levels above the last hold dicts only) and `v`
+            // an exact str: the lookup runs no Python code, so what it borrows stays valid.
+            node = unsafe { ffi::PyDict_GetItemWithError(node, v.as_ptr()) };
         }
+        if node.is_null() {
+            // A str key cannot make the lookup fail; leave no error behind all the same.
+            drop(PyErr::take(py));
+            return Lookup::Miss(now);
+        }
+        // SAFETY: a live object the dict holds; the new reference is ours.
+        Lookup::Hit(unsafe { Bound::from_borrowed_ptr(py, node) })
     }
 
-    /// Keeps `child` unless the map is full or a removal ran since `seen` was read: the
-    /// child may then be on a series that is gone.
+    /// Keeps `child` unless [`MAX_CHILDREN`] are kept or a removal ran since `seen` was
+    /// read (the child may then be on a series that is gone).
     fn put(
         &self,
         values: &Bound<'_, PyTuple>,
         child: &Bound<'_, PyAny>,
         seen: u64,
     ) -> PyResult<()> {
-        let dict = self.by_values.bind(values.py());
-        if REMOVALS.load(Ordering::SeqCst) == seen && dict.len() < MAX_CHILDREN {
-            dict.set_item(values, child)?;
+        if REMOVALS.load(Ordering::SeqCst) != seen
+            || self.kept.load(Ordering::Relaxed) >= MAX_CHILDREN
+        {
+            return Ok(());
+        }
+        let py = values.py();
+        let mut node = self.by_values.bind(py).clone();
+        for i in 0..self.depth - 1 {
+            let v = values.get_item(i)?;
+            node = match node.get_item(&v)? {
+                Some(next) => next.cast_into::<PyDict>()?,
+                None => {
+                    let next = PyDict::new(py);
+                    node.set_item(&v, &next)?;
+                    next
+                }
+            };
+        }
+        let last = values.get_item(self.depth - 1)?;
+        if !node.contains(&last)? {
+            node.set_item(last, child)?;
+            self.kept.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -150,16 +204,6 @@ impl Children {
 /// removal is then either not kept or dropped at the next `labels()`).
 fn removed() {
     REMOVALS.fetch_add(1, Ordering::SeqCst);
-}
-
-/// Only `str` values key the children: their hash and equality are those of the label
-/// values the core sees (a `str` subclass or an int could map two keys to one series
-/// or run code of its own).
-#[inline]
-fn plain_key(values: &Bound<'_, PyTuple>) -> bool {
-    values
-        .iter_borrowed()
-        .all(|v| v.is_exact_instance_of::<PyString>())
 }
 
 /// `labels()`: the kept child for positional `str` values, else a new one from `make`,
@@ -175,9 +219,10 @@ where
     T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>,
 {
     let keep = match children {
-        Some(c) if kw.is_none_or(|k| k.is_empty()) && plain_key(values) => match c.get(values) {
-            Ok(child) => return Ok(child),
-            Err(seen) => Some((c, seen)),
+        Some(c) if kw.is_none_or(|k| k.is_empty()) => match c.get(values) {
+            Lookup::Hit(child) => return Ok(child),
+            Lookup::Miss(seen) => Some((c, seen)),
+            Lookup::Skip => None,
         },
         _ => None,
     };
@@ -230,7 +275,8 @@ impl Common {
             Some(s) => crate::sampling::extract(s)?,
             None => pushmetrics::Sampling::Always,
         };
-        let keeps_children = !labelnames.is_empty()
+        let depth = labelnames.len();
+        let keeps_children = depth > 0
             && !registry.series_ttl()
             && matches!(sampling, pushmetrics::Sampling::Always);
         Ok(Common {
@@ -238,7 +284,7 @@ impl Common {
                 name: full,
                 documentation,
                 labelnames,
-                children: keeps_children.then(|| Children::new(py)),
+                children: keeps_children.then(|| Children::new(py, depth)),
             }),
             registry: registry.resolve(),
             const_labels: const_labels.map_or_else(Vec::new, |p| p.0),

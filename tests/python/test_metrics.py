@@ -176,6 +176,10 @@ def test_recording_errors_name_the_metric_and_value():
         c.labels(a="1", nope="2")
     with pytest.raises(pm.LabelError):
         c.labels("1", b="2")
+    with pytest.raises(pm.LabelError, match="2 label name"):
+        c.labels()
+    with pytest.raises(pm.LabelError, match="2 label name"):
+        c.labels("1", "2", "3")
     with pytest.raises(pm.InvalidValueError, match="-1"):
         c.labels("1", "2").inc(-1)
     with pytest.raises(ValueError, match="NaN"):

@@ -28,6 +28,10 @@ fn _pushmetrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<metrics::Gauge>()?;
     m.add_class::<metrics::Histogram>()?;
     m.add_class::<metrics::Summary>()?;
+    metrics::install_labels::<metrics::Counter>(m.py())?;
+    metrics::install_labels::<metrics::Gauge>(m.py())?;
+    metrics::install_labels::<metrics::Histogram>(m.py())?;
+    metrics::install_labels::<metrics::Summary>(m.py())?;
     m.add_class::<pusher::Pusher>()?;
     m.add_class::<pusher::Stats>()?;
     m.add_class::<pusher::FlushReport>()?;

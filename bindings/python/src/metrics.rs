@@ -12,6 +12,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::PyTypeInfo;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -102,7 +103,7 @@ static REMOVALS: AtomicU64 = AtomicU64::new(0);
 /// lookup, where a tuple key would be hashed and compared anew on every call. Only for
 /// metrics whose series never go away by themselves: a kept child keeps its series alive,
 /// which would defeat a registry's series TTL, and a sampling metric is left to the core.
-struct Children {
+pub(crate) struct Children {
     by_values: Py<PyDict>,
     depth: usize,
     kept: AtomicUsize,
@@ -133,11 +134,14 @@ impl Children {
     /// children: their hash and equality are those of the label values the core sees (a
     /// `str` subclass or an int could map two keys to one series, or run code of its own).
     #[inline]
-    fn get<'py>(&self, values: &Bound<'py, PyTuple>) -> Lookup<'py> {
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        values: impl ExactSizeIterator<Item = *mut ffi::PyObject>,
+    ) -> Lookup<'py> {
         if values.len() != self.depth {
             return Lookup::Skip;
         }
-        let py = values.py();
         let now = REMOVALS.load(Ordering::SeqCst);
         if self.seen.load(Ordering::Relaxed) != now {
             self.by_values.bind(py).clear();
@@ -145,8 +149,9 @@ impl Children {
             self.seen.store(now, Ordering::Relaxed);
         }
         let mut node = self.by_values.as_ptr();
-        for v in values.iter_borrowed() {
-            if !v.is_exact_instance_of::<PyString>() {
+        for v in values {
+            // SAFETY: the caller's arguments, alive for the call.
+            if unsafe { ffi::PyUnicode_CheckExact(v) } == 0 {
                 return Lookup::Skip;
             }
             if node.is_null() {
@@ -154,7 +159,7 @@ impl Children {
             }
             // SAFETY: `node` is a dict (the levels above the last hold dicts only) and `v`
             // an exact str: the lookup runs no Python code, so what it borrows stays valid.
-            node = unsafe { ffi::PyDict_GetItemWithError(node, v.as_ptr()) };
+            node = unsafe { ffi::PyDict_GetItemWithError(node, v) };
         }
         if node.is_null() {
             // A str key cannot make the lookup fail; leave no error behind all the same.
@@ -219,11 +224,13 @@ where
     T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>,
 {
     let keep = match children {
-        Some(c) if kw.is_none_or(|k| k.is_empty()) => match c.get(values) {
-            Lookup::Hit(child) => return Ok(child),
-            Lookup::Miss(seen) => Some((c, seen)),
-            Lookup::Skip => None,
-        },
+        Some(c) if kw.is_none_or(|k| k.is_empty()) => {
+            match c.get(values.py(), values.iter_borrowed().map(|v| v.as_ptr())) {
+                Lookup::Hit(child) => return Ok(child),
+                Lookup::Miss(seen) => Some((c, seen)),
+                Lookup::Skip => None,
+            }
+        }
         _ => None,
     };
     let child = Bound::new(values.py(), make()?)?.into_any();
@@ -231,6 +238,112 @@ where
         c.put(values, &child, seen)?;
     }
     Ok(child)
+}
+
+/// A metric class whose objects may keep `labels()` children.
+pub(crate) trait Keeps:
+    pyo3::PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + PyTypeInfo + Sync
+{
+    fn children(&self) -> Option<&Children>;
+    /// `labels()` when no kept child answers: a new child, kept if it may be.
+    fn labels_slow<'py>(
+        &self,
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>>;
+}
+
+/// `labels()` itself: a `METH_FASTCALL | METH_KEYWORDS` method that answers a kept child
+/// from the caller's argument array, before any argument is packed.
+/// pyo3 gives a method that takes `**kwargs` the tuple-and-dict calling convention, whose
+/// argument packing cost as much as the rest of a kept `labels().inc()`.
+///
+/// # Safety
+/// Called by CPython only, through the method descriptor [`install_labels`] makes (which
+/// checks that `slf` is a `T`), with the GIL held.
+unsafe extern "C" fn labels_fastcall<T: Keeps>(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let py = Python::assume_attached();
+    let len = nargs as usize + kw_count(py, kwnames);
+    // A call without arguments may pass no array at all.
+    let args = if len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(args, len)
+    };
+    let (positional, named) = args.split_at(nargs as usize);
+    if kwnames.is_null() {
+        let this = Borrowed::from_ptr(py, slf).cast_unchecked::<T>();
+        if let Some(c) = this.get().children() {
+            if let Lookup::Hit(child) = c.get(py, positional.iter().copied()) {
+                return child.into_ptr();
+            }
+        }
+    }
+    let call = || -> PyResult<Bound<'_, PyAny>> {
+        let values = PyTuple::new(py, positional.iter().map(|&p| Borrowed::from_ptr(py, p)))?;
+        let kw = if kwnames.is_null() {
+            None
+        } else {
+            let kw = PyDict::new(py);
+            let names = Borrowed::from_ptr(py, kwnames);
+            for (name, &v) in names.try_iter()?.zip(named) {
+                kw.set_item(name?, Borrowed::from_ptr(py, v))?;
+            }
+            Some(kw)
+        };
+        let this = Borrowed::from_ptr(py, slf).cast_unchecked::<T>();
+        this.get().labels_slow(&values, kw.as_ref())
+    };
+    // A panic must not cross into C: it becomes pyo3's PanicException, as in a pyo3 method.
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|payload| {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|m| m.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic in labels()".to_owned());
+            Err(pyo3::panic::PanicException::new_err(msg))
+        });
+    match result {
+        Ok(child) => child.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// The number of keyword arguments of a vectorcall (`kwnames` is a tuple of names or NULL).
+unsafe fn kw_count(py: Python<'_>, kwnames: *mut ffi::PyObject) -> usize {
+    if kwnames.is_null() {
+        return 0;
+    }
+    Borrowed::from_ptr(py, kwnames)
+        .cast_unchecked::<PyTuple>()
+        .len()
+}
+
+/// Puts [`labels_fastcall`] on class `T` as `labels`.
+pub(crate) fn install_labels<T: Keeps>(py: Python<'_>) -> PyResult<()> {
+    // CPython keeps a pointer to the definition for as long as the class lives.
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: c"labels".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: labels_fastcall::<T>,
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: c"labels($self, /, *values, **labelkwargs)\n--\n\nThe series for these label values (by position or by name).".as_ptr(),
+    }));
+    let ty = py.get_type::<T>();
+    // SAFETY: a live type object and a definition that is never freed.
+    let descr =
+        unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
+    ty.setattr("labels", descr)
 }
 
 /// What every metric constructor takes besides its type-specific options.
@@ -458,6 +571,29 @@ impl Counter {
     }
 }
 
+impl Keeps for Counter {
+    fn children(&self) -> Option<&Children> {
+        children(&self.meta)
+    }
+
+    fn labels_slow<'py>(
+        &self,
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
+        };
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let c = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Counter {
+                h: Handle::One(c),
+                meta: None,
+            })
+        })
+    }
+}
+
 #[pymethods]
 impl Counter {
     /// The full metric name (a `labels()` child reports its metric's).
@@ -516,25 +652,6 @@ impl Counter {
         Ok(Counter {
             h,
             meta: Some(c.meta),
-        })
-    }
-
-    /// The series for these label values (by position or by name).
-    #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let c = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Counter {
-                h: Handle::One(c),
-                meta: None,
-            })
         })
     }
 
@@ -614,6 +731,29 @@ impl Gauge {
     }
 }
 
+impl Keeps for Gauge {
+    fn children(&self) -> Option<&Children> {
+        children(&self.meta)
+    }
+
+    fn labels_slow<'py>(
+        &self,
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
+        };
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let g = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Gauge {
+                h: Handle::One(g),
+                meta: None,
+            })
+        })
+    }
+}
+
 #[pymethods]
 impl Gauge {
     /// The full metric name (a `labels()` child reports its metric's).
@@ -671,25 +811,6 @@ impl Gauge {
         Ok(Gauge {
             h,
             meta: Some(c.meta),
-        })
-    }
-
-    /// The series for these label values (by position or by name).
-    #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let g = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Gauge {
-                h: Handle::One(g),
-                meta: None,
-            })
         })
     }
 
@@ -780,6 +901,29 @@ impl Histogram {
     }
 }
 
+impl Keeps for Histogram {
+    fn children(&self) -> Option<&Children> {
+        children(&self.meta)
+    }
+
+    fn labels_slow<'py>(
+        &self,
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
+        };
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Histogram {
+                h: Handle::One(h),
+                meta: None,
+            })
+        })
+    }
+}
+
 #[pymethods]
 impl Histogram {
     /// The full metric name (a `labels()` child reports its metric's).
@@ -846,25 +990,6 @@ impl Histogram {
         })
     }
 
-    /// The series for these label values (by position or by name).
-    #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Histogram {
-                h: Handle::One(h),
-                meta: None,
-            })
-        })
-    }
-
     /// Removes the series for these label values (by position); returns whether it
     /// existed. A child held from before keeps working but is no longer reported.
     #[pyo3(signature = (*values))]
@@ -925,6 +1050,29 @@ impl Summary {
                 self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
             )),
         }
+    }
+}
+
+impl Keeps for Summary {
+    fn children(&self) -> Option<&Children> {
+        children(&self.meta)
+    }
+
+    fn labels_slow<'py>(
+        &self,
+        values: &Bound<'py, PyTuple>,
+        labelkwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Handle::Many(v) = &self.h else {
+            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
+        };
+        labels_child(children(&self.meta), values, labelkwargs, || {
+            let s = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+            Ok(Summary {
+                h: Handle::One(s),
+                meta: None,
+            })
+        })
     }
 }
 
@@ -999,25 +1147,6 @@ impl Summary {
         Ok(Summary {
             h,
             meta: Some(c.meta),
-        })
-    }
-
-    /// The series for these label values (by position or by name).
-    #[pyo3(signature = (*values, **labelkwargs))]
-    fn labels<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let s = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Summary {
-                h: Handle::One(s),
-                meta: None,
-            })
         })
     }
 

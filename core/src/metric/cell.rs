@@ -97,6 +97,12 @@ impl Adder {
         }
     }
 
+    /// Adds one: the plain `inc()` of a held counter.
+    #[inline]
+    pub(crate) fn inc(&self) {
+        self.add_int(1)
+    }
+
     #[inline]
     fn add_int(&self, n: u64) {
         let mut stripes = self.stripes.load(Acquire);

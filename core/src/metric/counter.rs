@@ -84,7 +84,12 @@ impl Counter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        add(&self.family, &self.series, 1.0)
+        if self.family.sampler.is_none() {
+            self.series.cell.inc();
+            self.series.mark();
+        } else {
+            add(&self.family, &self.series, 1.0)
+        }
     }
 
     /// Adds `v`, which must be finite and not negative.

@@ -41,6 +41,12 @@ impl Guard {
                 .all(|v| v.as_ref().len() <= self.max_value_len)
     }
 
+    /// True when no label is hashed or dropped (only long values get rewritten).
+    #[inline]
+    pub(crate) fn rewrites_nothing(&self) -> bool {
+        self.hashed.is_empty() && self.dropped.is_empty()
+    }
+
     /// The stored form of `values`, and whether any value was truncated.
     pub(crate) fn canonicalize<S: AsRef<str>>(&self, values: &[S]) -> (Vec<String>, bool) {
         let mut truncated = false;

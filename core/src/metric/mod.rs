@@ -252,8 +252,16 @@ impl<K: Kind> Family<K> {
         f: impl FnOnce(&Series<K>) -> R,
     ) -> Result<R> {
         self.check_count(values.len())?;
-        if self.guard.is_plain(values) {
-            let h = hash_values(values);
+        // One pass hashes the values and checks their lengths for the guard.
+        let mut h = crate::labels::Hasher64::new();
+        let mut longest = 0;
+        for v in values {
+            let v = v.as_ref();
+            longest = longest.max(v.len());
+            h.str(v);
+        }
+        if self.guard.rewrites_nothing() && longest <= self.guard.max_value_len {
+            let h = h.finish();
             {
                 let map = self.map.read().unwrap_or_else(|e| e.into_inner());
                 if let Some(s) = map.get(h, values) {

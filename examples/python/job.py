@@ -41,7 +41,10 @@ for table in ("users", "orders"):
     rows.labels(table, "rejected").inc(3)
 last_success.set_to_current_time()
 
-report = pusher.flush(timeout=5.0)
-print(f"pushed {report.series} series in {report.bytes} bytes to {pusher.url}")
-for name, value in pusher.stats().as_dict().items():
-    print(f"  {name}: {value}")
+pusher.shutdown()  # the final push (it would also happen at exit)
+s = pusher.stats()
+print(
+    f"example_python: 40 batches; pushes ok {s.pushes_ok} failed {s.pushes_failed}, "
+    f"requests {s.requests} (retries {s.retries}), {s.bytes_sent} bytes sent, "
+    f"breaker {s.breaker}, last error: {s.last_error or 'none'}"
+)

@@ -121,6 +121,17 @@ fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() {
         return false;
     }
+    if n == 0 {
+        return true;
+    }
+    if n <= 3 {
+        // SAFETY: 1 <= n <= 3 and every index is < n.
+        return unsafe {
+            *a.get_unchecked(0) == *b.get_unchecked(0)
+                && *a.get_unchecked(n - 1) == *b.get_unchecked(n - 1)
+                && *a.get_unchecked(n / 2) == *b.get_unchecked(n / 2)
+        };
+    }
     if n <= 8 {
         return small_word(a) == small_word(b);
     }

@@ -493,11 +493,15 @@ fn flush_against_a_hung_gateway_fails_within_its_timeout() {
         .request_timeout(Duration::from_secs(5))
         .start(&reg)
         .unwrap();
-    // The request runs out of time: a push failure that says so.
+    // The request runs out of time: a push failure that says so (or, when the push thread
+    // is slow to answer on a loaded machine, the flush's own timeout).
     let t = Instant::now();
     let err = pusher.flush(Duration::from_millis(300)).unwrap_err();
-    assert!(matches!(err, Error::Push(_)), "{err}");
-    assert!(err.to_string().contains("timed out"), "{err}");
+    match &err {
+        Error::Push(m) => assert!(m.contains("timed out"), "{err}"),
+        Error::Timeout(_) => {}
+        other => panic!("unexpected error {other}"),
+    }
     assert!(
         t.elapsed() < Duration::from_millis(400),
         "{:?}",

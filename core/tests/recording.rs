@@ -486,3 +486,50 @@ fn removed_series_are_no_longer_reported_and_clear_removes_all() {
     assert!(reg.snapshot().family("rm_total").unwrap().is_empty());
     assert_eq!(reg.series_count(), 0);
 }
+
+#[test]
+fn repeated_labelled_calls_stay_exact_across_families_threads_and_removals() {
+    let reg = Registry::new();
+    let fams: Vec<_> = (0..40)
+        .map(|i| {
+            reg.counter(&format!("cache_{i}_total"), "C")
+                .labels(&["k"])
+                .build_vec()
+                .unwrap()
+        })
+        .collect();
+    // Many families and values share the per-thread cache's few slots.
+    for round in 0..50 {
+        for (i, f) in fams.iter().enumerate() {
+            f.inc_by(&[format!("v{}", (i + round) % 7)], 1.0).unwrap();
+        }
+    }
+    let total: f64 = reg
+        .snapshot()
+        .families()
+        .iter()
+        .flat_map(|f| {
+            f.iter()
+                .map(|s| match s.value() {
+                    Value::Counter(v) => *v,
+                    _ => 0.0,
+                })
+                .collect::<Vec<_>>()
+        })
+        .sum();
+    assert_eq!(total, 2000.0);
+
+    // A series removed by another thread is not written to afterwards: the next call
+    // creates a fresh one.
+    let c = &fams[0];
+    c.inc(&["hot"]).unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| assert!(c.remove(&["hot"]).unwrap()));
+    });
+    c.inc(&["hot"]).unwrap();
+    let snap = reg.snapshot();
+    assert_eq!(
+        snap.family("cache_0_total").unwrap().get(&["hot"]),
+        Some(&Value::Counter(1.0))
+    );
+}

@@ -17,7 +17,7 @@ use crate::sampling::Sampler;
 use crate::snapshot::{FamilySnapshot, SeriesSnapshot, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// The four metric types of the Prometheus data model.
@@ -172,6 +172,14 @@ pub(crate) struct Family<K: Kind> {
     shared: Arc<Shared>,
     map: RwLock<SeriesMap<K>>,
     overflow: OnceLock<Arc<Series<K>>>,
+    /// Unique per family: the key of its entries in the per-thread series cache.
+    id: u64,
+    /// Bumped whenever a series leaves the map; cached entries of an older generation are
+    /// not used.
+    generation: AtomicU64,
+    /// Whether labelled calls may use the per-thread cache: not with a TTL (a cached
+    /// series counts as held and would never be evicted) nor with rewritten labels.
+    cacheable: bool,
 }
 
 impl<K: Kind> Series<K> {
@@ -202,6 +210,8 @@ impl<K: Kind> Family<K> {
         sampler: Option<Sampler>,
         shared: Arc<Shared>,
     ) -> Self {
+        let shared_ttl_none = shared.ttl_secs.is_none();
+        let plain = guard.rewrites_nothing();
         Family {
             desc: Arc::new(desc),
             cfg,
@@ -215,11 +225,19 @@ impl<K: Kind> Family<K> {
                 collisions: Vec::new(),
             }),
             overflow: OnceLock::new(),
+            id: NEXT_FAMILY_ID.fetch_add(1, Relaxed),
+            generation: AtomicU64::new(0),
+            cacheable: shared_ttl_none && plain,
         }
     }
 
     pub(crate) fn name(&self) -> &str {
         &self.desc.name
+    }
+
+    #[inline]
+    fn gen(&self) -> u64 {
+        self.generation.load(Acquire)
     }
 
     pub(crate) fn series_count(&self) -> usize {
@@ -262,14 +280,34 @@ impl<K: Kind> Family<K> {
         }
         if self.guard.rewrites_nothing() && longest <= self.guard.max_value_len {
             let h = h.finish();
-            {
-                let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-                if let Some(s) = map.get(h, values) {
-                    return Ok(f(s));
+            if !self.cacheable {
+                {
+                    let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+                    if let Some(s) = map.get(h, values) {
+                        return Ok(f(s));
+                    }
                 }
+                let s = self.insert(h, values, false);
+                return Ok(f(&s));
             }
-            let s = self.insert(h, values, false);
-            return Ok(f(&s));
+            let mut f = Some(f);
+            // SAFETY: entries of this family's id only ever hold `Series<K>` of this family.
+            let hit = unsafe { cache::lookup::<K, S, R>(self.id, h, self.gen(), values, &mut f) };
+            if let Some(r) = hit {
+                return Ok(r);
+            }
+            let f = f.expect("not called on a miss");
+            let gen = self.gen();
+            let found = self
+                .map
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(h, values)
+                .cloned();
+            let s = found.unwrap_or_else(|| self.insert(h, values, false));
+            let r = f(&s);
+            cache::store(self.id, h, gen, s);
+            return Ok(r);
         }
         let s = self.resolve_guarded(values);
         Ok(f(&s))
@@ -398,6 +436,7 @@ impl<K: Kind> Family<K> {
         let evicted = before - map.len();
         self.shared.release_series(evicted);
         self.stats.evicted.fetch_add(evicted as u64, Relaxed);
+        self.generation.fetch_add(1, Release);
     }
 
     /// Reads every series into a snapshot, evicting idle ones first when a TTL is set.
@@ -448,6 +487,7 @@ impl<K: Kind> Family<K> {
         let before = map.len();
         map.retain(self.desc.exposed.len(), |s| !s.labels.matches(&canon));
         let removed = before - map.len();
+        self.generation.fetch_add(1, Release);
         self.shared.release_series(removed);
         Ok(removed > 0)
     }
@@ -457,6 +497,7 @@ impl<K: Kind> Family<K> {
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         let n = map.len();
         map.retain(self.desc.exposed.len(), |_| false);
+        self.generation.fetch_add(1, Release);
         self.shared.release_series(n);
         drop(map);
         // The overflow series lives as long as the family: its counts go back to zero.
@@ -511,6 +552,93 @@ pub(crate) fn gate<K: Kind>(family: &Family<K>) -> Option<f64> {
     match &family.sampler {
         None => Some(1.0),
         Some(s) => s.sample(1),
+    }
+}
+
+static NEXT_FAMILY_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A small per-thread cache of the series that labelled calls resolved last, so that a
+/// repeated `vec.inc(&["GET", "200"])` skips the family's lock and map. An entry holds a
+/// reference to its series; it is used only while the family's generation is unchanged
+/// (no series removed since) and the label values compare equal.
+mod cache {
+    use super::{Kind, Series};
+    use std::any::Any;
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    const SLOTS: usize = 16;
+
+    struct Entry {
+        family: u64,
+        generation: u64,
+        hash: u64,
+        series: *const (),
+        /// Keeps `series` alive for as long as the entry exists (only dropped, never read).
+        _owner: Option<Arc<dyn Any + Send + Sync>>,
+    }
+
+    const EMPTY: Entry = Entry {
+        family: 0,
+        generation: 0,
+        hash: 0,
+        series: std::ptr::null(),
+        _owner: None,
+    };
+
+    thread_local! {
+        static CACHE: RefCell<[Entry; SLOTS]> = const { RefCell::new([EMPTY; SLOTS]) };
+    }
+
+    #[inline]
+    fn slot(family: u64, hash: u64) -> usize {
+        ((hash ^ family.wrapping_mul(0x9e37_79b9_7f4a_7c15)) as usize) & (SLOTS - 1)
+    }
+
+    /// Runs `f` on the cached series for these values, if the cache has it.
+    ///
+    /// # Safety
+    /// Every entry stored under `family` must hold a `Series<K>`.
+    #[inline]
+    pub(super) unsafe fn lookup<K: Kind, S: AsRef<str>, R>(
+        family: u64,
+        hash: u64,
+        generation: u64,
+        values: &[S],
+        f: &mut Option<impl FnOnce(&Series<K>) -> R>,
+    ) -> Option<R> {
+        CACHE
+            .try_with(|c| {
+                let c = c.try_borrow().ok()?;
+                let e = &c[slot(family, hash)];
+                if e.family != family || e.hash != hash || e.generation != generation {
+                    return None;
+                }
+                // SAFETY: `_owner` holds the series alive while the entry exists, and the
+                // caller guarantees its type; the borrow keeps the entry in place.
+                let s = unsafe { &*(e.series as *const Series<K>) };
+                if !s.labels.matches(values) {
+                    return None;
+                }
+                Some(f.take().expect("called once")(s))
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Remembers `series` for these values.
+    pub(super) fn store<K: Kind>(family: u64, hash: u64, generation: u64, series: Arc<Series<K>>) {
+        let _ = CACHE.try_with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                c[slot(family, hash)] = Entry {
+                    family,
+                    generation,
+                    hash,
+                    series: Arc::as_ptr(&series) as *const (),
+                    _owner: Some(series),
+                };
+            }
+        });
     }
 }
 

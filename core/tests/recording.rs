@@ -180,8 +180,19 @@ fn overflow_series_keeps_total_count() {
         fam.get(&[OVERFLOW_VALUE, OVERFLOW_VALUE]),
         Some(&Value::Counter(7.0))
     );
+    // Every call that is folded is counted, repeated label sets included.
+    for _ in 0..5 {
+        c.inc(&["u9", "200"]).unwrap();
+    }
+    assert_eq!(
+        reg.snapshot()
+            .family("req_total")
+            .unwrap()
+            .get(&[OVERFLOW_VALUE, OVERFLOW_VALUE]),
+        Some(&Value::Counter(12.0))
+    );
     let stats = reg.guard_stats();
-    assert_eq!(stats[0].1.overflowed, 7);
+    assert_eq!(stats[0].1.overflowed, 12);
     assert_eq!(stats[0].1.series, 3);
     // A value that spells the sentinel lands in the overflow series, never in a duplicate.
     c.inc(&[OVERFLOW_VALUE, OVERFLOW_VALUE]).unwrap();

@@ -306,7 +306,11 @@ impl<K: Kind> Family<K> {
                 .cloned();
             let s = found.unwrap_or_else(|| self.insert(h, values, false));
             let r = f(&s);
-            cache::store(self.id, h, gen, s);
+            // A call folded into the overflow series is counted each time, so it is not
+            // cached under its own label values.
+            if !self.overflow.get().is_some_and(|o| Arc::ptr_eq(o, &s)) {
+                cache::store(self.id, h, gen, s);
+            }
             return Ok(r);
         }
         let s = self.resolve_guarded(values);

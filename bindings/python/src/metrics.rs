@@ -551,6 +551,48 @@ fn repr(class: &str, meta: &Option<Arc<Meta>>, name: &str) -> String {
     }
 }
 
+/// What each metric class shares outside its `#[pymethods]`: reaching its single series
+/// (or saying which labels are missing), and making a `labels()` child.
+macro_rules! series_class {
+    ($class:ident, $one:ty) => {
+        impl $class {
+            #[inline]
+            fn one(&self) -> PyResult<&$one> {
+                match &self.h {
+                    Handle::One(h) => Ok(h),
+                    Handle::Many(v) => Err(missing_labels(
+                        v.name(),
+                        self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
+                    )),
+                }
+            }
+        }
+
+        impl Keeps for $class {
+            fn children(&self) -> Option<&Children> {
+                children(&self.meta)
+            }
+
+            fn labels_slow<'py>(
+                &self,
+                values: &Bound<'py, PyTuple>,
+                labelkwargs: Option<&Bound<'py, PyDict>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let Handle::Many(v) = &self.h else {
+                    return Err(no_labels(&self.meta, self.h.name(), "labels()"));
+                };
+                labels_child(children(&self.meta), values, labelkwargs, || {
+                    let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
+                    Ok($class {
+                        h: Handle::One(h),
+                        meta: None,
+                    })
+                })
+            }
+        }
+    };
+}
+
 /// A counter: a value that only goes up.
 #[pyclass(module = "pushmetrics", frozen, freelist = 64)]
 pub(crate) struct Counter {
@@ -558,41 +600,7 @@ pub(crate) struct Counter {
     meta: Option<Arc<Meta>>,
 }
 
-impl Counter {
-    #[inline]
-    fn one(&self) -> PyResult<&pushmetrics::Counter> {
-        match &self.h {
-            Handle::One(c) => Ok(c),
-            Handle::Many(v) => Err(missing_labels(v.name(), self.labels_len())),
-        }
-    }
-    fn labels_len(&self) -> usize {
-        self.meta.as_ref().map_or(0, |m| m.labelnames.len())
-    }
-}
-
-impl Keeps for Counter {
-    fn children(&self) -> Option<&Children> {
-        children(&self.meta)
-    }
-
-    fn labels_slow<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let c = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Counter {
-                h: Handle::One(c),
-                meta: None,
-            })
-        })
-    }
-}
+series_class!(Counter, pushmetrics::Counter);
 
 #[pymethods]
 impl Counter {
@@ -718,41 +726,7 @@ pub(crate) struct Gauge {
     meta: Option<Arc<Meta>>,
 }
 
-impl Gauge {
-    #[inline]
-    fn one(&self) -> PyResult<&pushmetrics::Gauge> {
-        match &self.h {
-            Handle::One(g) => Ok(g),
-            Handle::Many(v) => Err(missing_labels(
-                v.name(),
-                self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
-            )),
-        }
-    }
-}
-
-impl Keeps for Gauge {
-    fn children(&self) -> Option<&Children> {
-        children(&self.meta)
-    }
-
-    fn labels_slow<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let g = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Gauge {
-                h: Handle::One(g),
-                meta: None,
-            })
-        })
-    }
-}
+series_class!(Gauge, pushmetrics::Gauge);
 
 #[pymethods]
 impl Gauge {
@@ -888,41 +862,7 @@ pub(crate) struct Histogram {
     meta: Option<Arc<Meta>>,
 }
 
-impl Histogram {
-    #[inline]
-    fn one(&self) -> PyResult<&pushmetrics::Histogram> {
-        match &self.h {
-            Handle::One(h) => Ok(h),
-            Handle::Many(v) => Err(missing_labels(
-                v.name(),
-                self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
-            )),
-        }
-    }
-}
-
-impl Keeps for Histogram {
-    fn children(&self) -> Option<&Children> {
-        children(&self.meta)
-    }
-
-    fn labels_slow<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let h = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Histogram {
-                h: Handle::One(h),
-                meta: None,
-            })
-        })
-    }
-}
+series_class!(Histogram, pushmetrics::Histogram);
 
 #[pymethods]
 impl Histogram {
@@ -1040,41 +980,7 @@ pub(crate) struct Summary {
     meta: Option<Arc<Meta>>,
 }
 
-impl Summary {
-    #[inline]
-    fn one(&self) -> PyResult<&pushmetrics::Summary> {
-        match &self.h {
-            Handle::One(s) => Ok(s),
-            Handle::Many(v) => Err(missing_labels(
-                v.name(),
-                self.meta.as_ref().map_or(0, |m| m.labelnames.len()),
-            )),
-        }
-    }
-}
-
-impl Keeps for Summary {
-    fn children(&self) -> Option<&Children> {
-        children(&self.meta)
-    }
-
-    fn labels_slow<'py>(
-        &self,
-        values: &Bound<'py, PyTuple>,
-        labelkwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Handle::Many(v) = &self.h else {
-            return Err(no_labels(&self.meta, self.h.name(), "labels()"));
-        };
-        labels_child(children(&self.meta), values, labelkwargs, || {
-            let s = child(values, labelkwargs, |x| v.with(x), |p| v.with_labels(p))?;
-            Ok(Summary {
-                h: Handle::One(s),
-                meta: None,
-            })
-        })
-    }
-}
+series_class!(Summary, pushmetrics::Summary);
 
 #[pymethods]
 impl Summary {

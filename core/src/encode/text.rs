@@ -71,48 +71,34 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
         const_block.extend_from_slice(c);
     }
     // The label block shared by every line of a series, without braces: `a="x",b="y"`.
+    let label_block = |s: &crate::snapshot::SeriesRef<'_>, out: &mut Vec<u8>| {
+        let mut first = const_block.is_empty();
+        out.extend_from_slice(&const_block);
+        for (head, (_, v)) in heads.iter().zip(s.labels()) {
+            put(out, if first { &head[1..] } else { head });
+            first = false;
+            escape(v, true, out);
+            out.push(b'"');
+        }
+    };
     let mut labels = Vec::with_capacity(128);
     for s in f.iter() {
         if let Value::Counter(v) | Value::Gauge(v) = s.value() {
             // One line per series: write the labels straight into the output.
             put(out, name);
-            let mut first = true;
-            if !const_block.is_empty() {
+            if const_block.is_empty() && heads.is_empty() {
+                out.push(b' ');
+            } else {
                 out.push(b'{');
-                out.extend_from_slice(&const_block);
-                first = false;
+                label_block(&s, out);
+                out.extend_from_slice(b"} ");
             }
-            for (head, (_, v)) in heads.iter().zip(s.labels()) {
-                if first {
-                    out.push(b'{');
-                    put(out, &head[1..]);
-                    first = false;
-                } else {
-                    put(out, head);
-                }
-                escape(v, true, out);
-                out.push(b'"');
-            }
-            out.extend_from_slice(if first { b" " } else { b"} " });
             write_f64(*v, out);
             out.push(b'\n');
             continue;
         }
         labels.clear();
-        for (n, v) in f
-            .const_labels()
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .chain(s.labels())
-        {
-            if !labels.is_empty() {
-                labels.push(b',');
-            }
-            labels.extend_from_slice(n.as_bytes());
-            labels.extend_from_slice(b"=\"");
-            escape(v, true, &mut labels);
-            labels.push(b'"');
-        }
+        label_block(&s, &mut labels);
         match s.value() {
             Value::Counter(_) | Value::Gauge(_) => unreachable!("written above"),
             Value::Histogram {

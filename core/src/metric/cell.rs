@@ -22,15 +22,40 @@ thread_local! {
 /// A small per-thread number, handed out round-robin, so that threads pick distinct stripes.
 #[inline]
 pub(crate) fn thread_index() -> usize {
-    THREAD_INDEX.with(|c| {
-        let v = c.get();
-        if v != usize::MAX {
-            return v;
-        }
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let v = NEXT.fetch_add(1, Relaxed);
+    let v = THREAD_INDEX.with(Cell::get);
+    if v != usize::MAX {
+        return v;
+    }
+    assign_thread_index()
+}
+
+/// The first call on a thread, out of line so that the common one needs no stack frame
+/// (whose register saves are stores an atomic update would wait for).
+#[cold]
+#[inline(never)]
+fn assign_thread_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let v = NEXT.fetch_add(1, Relaxed);
+    THREAD_INDEX.with(|c| c.set(v));
+    v
+}
+
+/// How often (in updates of one thread, across all cells) an unstriped cell checks for
+/// contention. A power of two.
+pub(crate) const PROBE_EVERY: u32 = 64;
+
+thread_local! {
+    static UPDATES: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Whether this update should check its cell for contention: a per-thread count, so the
+/// common update pays a thread-local increment instead of a compare-and-swap.
+#[inline(always)]
+fn probe_due() -> bool {
+    UPDATES.with(|c| {
+        let v = c.get().wrapping_add(1);
         c.set(v);
-        v
+        v & (PROBE_EVERY - 1) == 0
     })
 }
 
@@ -40,7 +65,12 @@ pub(crate) struct Padded(pub(crate) AtomicU64);
 
 #[inline]
 pub(crate) fn add_f64(cell: &AtomicU64, v: f64) {
-    let mut cur = cell.load(Relaxed);
+    add_f64_from(cell, cell.load(Relaxed), v)
+}
+
+/// Adds `v` to a float cell, starting from `cur`, a value of the cell read earlier.
+#[inline]
+pub(crate) fn add_f64_from(cell: &AtomicU64, mut cur: u64, v: f64) {
     loop {
         let new = (f64::from_bits(cur) + v).to_bits();
         match cell.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
@@ -59,8 +89,9 @@ struct Stripe {
 }
 
 /// A sum that many threads add to. Whole increments (the common `inc()`) go to an integer
-/// cell, fractional ones to a float cell, so the usual update is one compare-and-swap on an
-/// integer. A failed swap means another thread got there first: from then on each thread
+/// cell, fractional ones to a float cell, so the usual update is one atomic add on an
+/// integer. One update in [`PROBE_EVERY`] of each thread is a compare-and-swap instead: a
+/// failed swap means another thread wrote the cell in between, and from then on each thread
 /// adds into its own stripe.
 pub(crate) struct Adder {
     ints: AtomicU64,
@@ -99,21 +130,47 @@ impl Adder {
         self.add_int(1)
     }
 
-    #[inline]
+    #[inline(always)]
     fn add_int(&self, n: u64) {
-        let mut stripes = self.stripes.load(Acquire);
+        let stripes = self.stripes.load(Acquire);
         if stripes.is_null() {
-            let cur = self.ints.load(Relaxed);
-            if self
-                .ints
-                .compare_exchange(cur, cur.wrapping_add(n), Relaxed, Relaxed)
-                .is_ok()
-            {
+            if !probe_due() {
+                // The hot path: one atomic add, whose result nothing waits for.
+                self.ints.fetch_add(n, Relaxed);
                 return;
             }
-            stripes = self.inflate();
+            return self.add_int_probing(n);
         }
+        // A thread's first striped update anywhere takes the cold path that numbers it.
+        let i = THREAD_INDEX.with(Cell::get);
+        if i == usize::MAX {
+            return self.add_int_striped_first(stripes, n);
+        }
+        // SAFETY: see `stripe`.
+        unsafe { &*stripes.add(i & (STRIPES - 1)) }
+            .ints
+            .fetch_add(n, Relaxed);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_int_striped_first(&self, stripes: *mut Stripe, n: u64) {
         self.stripe(stripes).ints.fetch_add(n, Relaxed);
+    }
+
+    /// Adds by compare-and-swap from a fresh read, which fails only when another thread
+    /// wrote the cell between the two: then the cell grows stripes.
+    #[inline(never)]
+    fn add_int_probing(&self, n: u64) {
+        let cur = self.ints.load(Relaxed);
+        if self
+            .ints
+            .compare_exchange(cur, cur.wrapping_add(n), Relaxed, Relaxed)
+            .is_err()
+        {
+            let stripes = self.inflate();
+            self.stripe(stripes).ints.fetch_add(n, Relaxed);
+        }
     }
 
     fn add_float(&self, v: f64) {
@@ -239,6 +296,38 @@ mod tests {
             t.join().unwrap();
         }
         assert_eq!(a.get(), 800_000.0);
+    }
+
+    #[test]
+    fn adder_grows_stripes_when_threads_collide_and_stays_single_when_alone() {
+        let alone = Adder::default();
+        (0..100_000).for_each(|_| alone.inc());
+        assert!(alone.stripes.load(Relaxed).is_null());
+        assert_eq!(alone.get(), 100_000.0);
+
+        let a = Arc::new(Adder::default());
+        let start = Arc::new(std::sync::Barrier::new(2));
+        let counts: Vec<u64> = (0..2)
+            .map(|_| {
+                let (a, start) = (a.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let mut n = 0u64;
+                    // Until the other thread's collisions make the cell grow, within a bound.
+                    while a.stripes.load(Relaxed).is_null() && n < 200_000_000 {
+                        a.inc();
+                        n += 1;
+                    }
+                    (0..1000).for_each(|_| a.inc());
+                    n + 1000
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .collect();
+        assert!(!a.stripes.load(Relaxed).is_null(), "two threads on one cell grew no stripes");
+        assert_eq!(a.get(), counts.iter().sum::<u64>() as f64);
     }
 
     #[test]

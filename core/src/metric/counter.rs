@@ -49,6 +49,17 @@ fn invalid(family: &Family<CounterKind>, v: f64) -> Error {
 
 #[inline]
 fn add(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
+    if family.sampler.is_none() {
+        series.cell.add(v);
+        series.mark();
+    } else {
+        add_sampled(family, series, v);
+    }
+}
+
+/// The sampled update, out of line so that the unsampled one stays a few instructions.
+#[inline(never)]
+fn add_sampled(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
     if let Some(w) = gate(family) {
         series.cell.add(if w == 1.0 { v } else { v * w });
         series.mark();
@@ -88,7 +99,7 @@ impl Counter {
             self.series.cell.inc();
             self.series.mark();
         } else {
-            add(&self.family, &self.series, 1.0)
+            add_sampled(&self.family, &self.series, 1.0)
         }
     }
 

@@ -2,7 +2,7 @@
 //! bucket increment plus one sum update; the count is the sum of the buckets, read at
 //! snapshot time, so `_count` and the `+Inf` bucket always agree.
 
-use super::cell::add_f64;
+use super::cell::add_f64_from;
 use super::{gate, Family, Kind, MetricType, Series};
 use crate::error::{Error, Result};
 use crate::sampling::round_weight;
@@ -80,28 +80,92 @@ pub(crate) struct HistogramCell {
     sum: AtomicU64,
 }
 
+/// A histogram's bucket bounds, plus a copy padded with `+Inf` to [`PADDED`] entries when
+/// they fit, so that finding the bucket is one fixed-size, branch-free count.
+#[derive(Clone, PartialEq)]
+pub(crate) struct Bounds {
+    pub(crate) bounds: Arc<[f64]>,
+    padded: Option<Box<[f64; PADDED]>>,
+}
+
+const PADDED: usize = 16;
+
+impl std::fmt::Debug for Bounds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.bounds.fmt(f)
+    }
+}
+
+impl Bounds {
+    pub(crate) fn new(bounds: Arc<[f64]>) -> Self {
+        let padded = (bounds.len() <= PADDED).then(|| {
+            let mut p = Box::new([f64::INFINITY; PADDED]);
+            p[..bounds.len()].copy_from_slice(&bounds);
+            p
+        });
+        Bounds { bounds, padded }
+    }
+
+    /// The bucket of `v` (not NaN): the number of bounds below it. A padding `+Inf` is
+    /// never below anything.
+    #[inline]
+    fn bucket(&self, v: f64) -> usize {
+        match &self.padded {
+            Some(p) => count_below(p, v),
+            None => self.bounds.partition_point(|b| *b < v),
+        }
+    }
+}
+
+/// How many of `p` are below `v`: eight two-lane compares whose masks are summed in a
+/// tree, a short dependency chain from `v` to the bucket's address.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn count_below(p: &[f64; PADDED], v: f64) -> usize {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of every x86_64 target; each load reads two of the 16 elements.
+    unsafe {
+        let v = _mm_set1_pd(v);
+        let q = p.as_ptr();
+        // All ones (-1) in a lane whose bound is below v.
+        let m = |k: usize| _mm_castpd_si128(_mm_cmplt_pd(_mm_loadu_pd(q.add(2 * k)), v));
+        let a = _mm_add_epi64(_mm_add_epi64(m(0), m(1)), _mm_add_epi64(m(2), m(3)));
+        let b = _mm_add_epi64(_mm_add_epi64(m(4), m(5)), _mm_add_epi64(m(6), m(7)));
+        let s = _mm_add_epi64(a, b);
+        let s = _mm_add_epi64(s, _mm_unpackhi_epi64(s, s));
+        _mm_cvtsi128_si64(s).wrapping_neg() as usize
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn count_below(p: &[f64; PADDED], v: f64) -> usize {
+    p.iter().map(|b| usize::from(*b < v)).sum()
+}
+
 impl Kind for HistogramKind {
     type Cell = HistogramCell;
-    type Config = Arc<[f64]>;
+    type Config = Bounds;
     const TYPE: MetricType = MetricType::Histogram;
     const RESERVED: &'static str = "le";
-    fn config(o: &super::TypeOptions) -> Result<Arc<[f64]>> {
+    fn config(o: &super::TypeOptions) -> Result<Bounds> {
         validate_buckets(
             o.buckets
                 .clone()
                 .unwrap_or_else(|| DEFAULT_BUCKETS.to_vec()),
         )
+        .map(Bounds::new)
     }
-    fn new_cell(bounds: &Arc<[f64]>) -> HistogramCell {
+    fn new_cell(b: &Bounds) -> HistogramCell {
         HistogramCell {
-            counts: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
+            counts: (0..=b.bounds.len()).map(|_| AtomicU64::new(0)).collect(),
             sum: AtomicU64::new(0f64.to_bits()),
         }
     }
     fn reset(cell: &HistogramCell) {
         zero(cell)
     }
-    fn read(cell: &HistogramCell, bounds: &Arc<[f64]>) -> Value {
+    fn read(cell: &HistogramCell, b: &Bounds) -> Value {
         let mut acc = 0u64;
         let cumulative: Vec<u64> = cell
             .counts
@@ -112,7 +176,7 @@ impl Kind for HistogramKind {
             })
             .collect();
         Value::Histogram {
-            bounds: bounds.clone(),
+            bounds: b.bounds.clone(),
             count: acc,
             cumulative,
             sum: f64::from_bits(cell.sum.load(Relaxed)),
@@ -144,22 +208,31 @@ fn nan(family: &Family<HistogramKind>, v: f64) -> Error {
 
 #[inline]
 fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
-    let Some(w) = gate(family) else { return };
-    let bounds = &family.cfg;
-    let i = if bounds.len() <= 16 {
-        // The bucket is the number of bounds below v: a branch-free count the compiler
-        // vectorises, faster than an early-exit search for the usual dozen buckets.
-        bounds.iter().map(|b| usize::from(*b < v)).sum()
+    if family.sampler.is_none() {
+        record(family, s, v, 1, v);
     } else {
-        bounds.partition_point(|b| *b < v)
-    };
-    if w == 1.0 {
-        s.cell.counts[i].fetch_add(1, Relaxed);
-        add_f64(&s.cell.sum, v);
-    } else {
-        s.cell.counts[i].fetch_add(round_weight(w), Relaxed);
-        add_f64(&s.cell.sum, v * w);
+        observe_sampled(family, s, v);
     }
+}
+
+#[inline(never)]
+fn observe_sampled(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
+    match gate(family) {
+        Some(w) if w == 1.0 => record(family, s, v, 1, v),
+        Some(w) => record(family, s, v, round_weight(w), v * w),
+        None => {}
+    }
+}
+
+/// Adds `n` to the bucket of `v` and `sum_add` to the sum. The sum is read before the
+/// bucket is updated, so that its compare-and-swap does not wait for a read behind the
+/// first atomic update.
+#[inline(always)]
+fn record(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64, n: u64, sum_add: f64) {
+    let sum = s.cell.sum.load(Relaxed);
+    let i = family.cfg.bucket(v);
+    s.cell.counts[i].fetch_add(n, Relaxed);
+    add_f64_from(&s.cell.sum, sum, sum_add);
     s.mark();
 }
 
@@ -268,6 +341,29 @@ impl HistogramVec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_observation_lands_in_the_first_bucket_whose_bound_is_not_below_it() {
+        let few = Bounds::new(validate_buckets(vec![0.5, 1.0, 2.0]).unwrap());
+        let many = Bounds::new(validate_buckets((1..=40).map(f64::from).collect()).unwrap());
+        let sixteen = Bounds::new(validate_buckets((1..=16).map(f64::from).collect()).unwrap());
+        for (b, v, want) in [
+            (&few, f64::NEG_INFINITY, 0),
+            (&few, 0.5, 0),
+            (&few, 0.50001, 1),
+            (&few, 2.0, 2),
+            (&few, 2.1, 3),
+            (&few, f64::INFINITY, 3),
+            (&many, 0.0, 0),
+            (&many, 39.5, 39),
+            (&many, 1e9, 40),
+            (&sixteen, 16.0, 15),
+            (&sixteen, 16.5, 16),
+            (&sixteen, f64::INFINITY, 16),
+        ] {
+            assert_eq!(b.bucket(v), want, "{v} in {:?}", b);
+        }
+    }
 
     #[test]
     fn buckets_must_increase_and_trailing_inf_is_implied() {

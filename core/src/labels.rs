@@ -81,6 +81,90 @@ impl Hasher64 {
     }
 }
 
+/// At most this many label values make a [`ShortKey`].
+pub(crate) const SHORT_VALUES: usize = 4;
+/// Longest label value, in bytes, a [`ShortKey`] holds.
+pub(crate) const SHORT_LEN: usize = 8;
+
+/// What identifies a label set in the per-thread series cache. A set of up to
+/// [`SHORT_VALUES`] values of at most [`SHORT_LEN`] bytes each (the usual `method`, `code`,
+/// `status`) is held as one word per value plus their lengths: equal keys mean equal values,
+/// so a lookup compares a few words instead of the bytes again. Any other set is held by its
+/// hash alone, and a lookup must compare the values too. `hash` equals [`hash_values`] of
+/// the values either way.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SeriesKey {
+    pub(crate) hash: u64,
+    words: [u64; SHORT_VALUES],
+    /// One byte per value's length and the count of values in the top byte; `LONG` for a
+    /// key that is only a hash.
+    lens: u64,
+}
+
+const LONG: u64 = u64::MAX;
+
+impl SeriesKey {
+    /// A key no label set has (its hash is not looked up: entries with it have family 0).
+    pub(crate) const EMPTY: SeriesKey = SeriesKey {
+        hash: 0,
+        words: [0; SHORT_VALUES],
+        lens: LONG,
+    };
+
+    /// The key of short `values`, or `None` when there are too many or one is too long.
+    #[inline(always)]
+    pub(crate) fn short<S: AsRef<str>>(values: &[S]) -> Option<SeriesKey> {
+        if values.len() > SHORT_VALUES {
+            return None;
+        }
+        let mut h = Hasher64::new();
+        let mut words = [0u64; SHORT_VALUES];
+        let mut lens = (values.len() as u64) << 56;
+        for (i, v) in values.iter().enumerate() {
+            let b = v.as_ref().as_bytes();
+            if b.len() > SHORT_LEN {
+                return None;
+            }
+            // As `Hasher64::str` hashes a short value.
+            let w = small_word(b);
+            h.word(w);
+            h.word(b.len() as u64);
+            words[i] = w;
+            lens |= (b.len() as u64) << (8 * i);
+        }
+        Some(SeriesKey {
+            hash: h.finish(),
+            words,
+            lens,
+        })
+    }
+
+    /// The key of values whose hash is `hash`, and that must be compared on a match.
+    pub(crate) fn long(hash: u64) -> SeriesKey {
+        SeriesKey {
+            hash,
+            words: [0; SHORT_VALUES],
+            lens: LONG,
+        }
+    }
+
+    /// Whether equal keys alone mean equal values.
+    #[inline]
+    pub(crate) fn is_short(&self) -> bool {
+        self.lens != LONG
+    }
+
+    /// Key equality in a few branch-free word compares.
+    #[inline(always)]
+    pub(crate) fn same(&self, other: &SeriesKey) -> bool {
+        let mut d = (self.hash ^ other.hash) | (self.lens ^ other.lens);
+        for i in 0..SHORT_VALUES {
+            d |= self.words[i] ^ other.words[i];
+        }
+        d == 0
+    }
+}
+
 /// Hash of a list of label values, as used for series lookup.
 #[inline]
 pub(crate) fn hash_values<S: AsRef<str>>(values: &[S]) -> u64 {
@@ -270,6 +354,33 @@ mod tests {
         for bad in ["", "a:b", "__a", "__", "9a", "a-b"] {
             assert!(validate_label_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn short_keys_hash_as_the_values_do_and_are_equal_only_for_equal_values() {
+        let key = |v: &[&str]| SeriesKey::short(v);
+        let same = |a: Option<SeriesKey>, b: Option<SeriesKey>| a.unwrap().same(&b.unwrap());
+        for v in [
+            &["GET", "200"][..],
+            &[""],
+            &[],
+            &["a", "bc", "defg", "hijklmno"],
+        ] {
+            assert_eq!(key(v).unwrap().hash, hash_values(v), "{v:?}");
+            assert!(same(key(v), key(v)));
+            assert!(key(v).unwrap().is_short());
+            assert!(!key(v).unwrap().same(&SeriesKey::long(hash_values(v))));
+        }
+        assert!(!same(key(&["ab", "c"]), key(&["a", "bc"])));
+        assert!(!same(key(&["a", ""]), key(&["a"])));
+        assert!(!same(key(&["abc\0"]), key(&["abc"])));
+        assert!(!same(key(&["abcdefgh"]), key(&["abcdefgi"])));
+        assert!(!same(key(&["abcd"]), key(&["abcdabcd"])));
+        // Too long a value, or too many: no short key.
+        assert!(key(&["abcdefghi"]).is_none());
+        assert!(key(&["a", "b", "c", "d", "e"]).is_none());
+        assert!(!SeriesKey::long(7).is_short());
+        assert!(SeriesKey::long(7).same(&SeriesKey::long(7)));
     }
 
     #[test]

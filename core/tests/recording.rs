@@ -544,3 +544,92 @@ fn repeated_labelled_calls_stay_exact_across_families_threads_and_removals() {
         Some(&Value::Counter(1.0))
     );
 }
+
+#[test]
+fn labelled_calls_count_exactly_for_short_long_and_many_values() {
+    let reg = Registry::builder().max_series(1 << 20).build().unwrap();
+    // Values around the 8-byte boundary, with common prefixes and shared hashes' shapes.
+    let pool = [
+        "",
+        "a",
+        "b",
+        "ab",
+        "ba",
+        "GET",
+        "200",
+        "abcdefg",
+        "abcdefgh",
+        "abcdefgi",
+        "abcdefghi",
+        "abcdefghX",
+        "a\u{e9}",
+        "0123456789abcdef",
+        "0123456789abcdeX",
+    ];
+    for labels in 1..=6 {
+        let names: Vec<String> = (0..labels).map(|i| format!("l{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let vec = reg
+            .counter(&format!("mix_{labels}_total"), "M")
+            .labels(&names)
+            .max_series(1 << 20)
+            .build_vec()
+            .unwrap();
+        let mut want: std::collections::HashMap<Vec<&str>, f64> = Default::default();
+        let mut x = 12345u64;
+        for _ in 0..3000 {
+            let values: Vec<&str> = (0..labels)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    pool[(x % pool.len() as u64) as usize]
+                })
+                .collect();
+            vec.inc(&values).unwrap();
+            *want.entry(values).or_default() += 1.0;
+        }
+        let snap = reg.snapshot();
+        let fam = snap.family(&format!("mix_{labels}_total")).unwrap();
+        assert_eq!(fam.len(), want.len(), "{labels} labels");
+        for (values, n) in &want {
+            assert_eq!(fam.get(values), Some(&Value::Counter(*n)), "{values:?}");
+        }
+    }
+}
+
+#[test]
+fn labelled_calls_during_thread_exit_are_counted() {
+    use pushmetrics::CounterVec;
+    struct IncOnDrop(CounterVec);
+    impl Drop for IncOnDrop {
+        fn drop(&mut self) {
+            self.0.inc(&["exit"]).unwrap();
+        }
+    }
+    thread_local! {
+        static ON_EXIT: std::cell::RefCell<Option<IncOnDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let reg = Registry::new();
+    let vec = reg
+        .counter("exits_total", "E")
+        .labels(&["k"])
+        .build_vec()
+        .unwrap();
+    for _ in 0..4 {
+        let v = vec.clone();
+        std::thread::spawn(move || {
+            // Fill this thread's series cache, then record once more from a thread-local
+            // destructor, whichever order the thread's destructors run in.
+            v.inc(&["exit"]).unwrap();
+            ON_EXIT.with(|s| *s.borrow_mut() = Some(IncOnDrop(v.clone())));
+            v.inc(&["exit"]).unwrap();
+        })
+        .join()
+        .unwrap();
+    }
+    assert_eq!(
+        reg.snapshot().family("exits_total").unwrap().get(&["exit"]),
+        Some(&Value::Counter(12.0))
+    );
+}

@@ -22,7 +22,7 @@ thread_local! {
 /// A small per-thread number, handed out round-robin, so that threads pick distinct stripes.
 #[inline]
 pub(crate) fn thread_index() -> usize {
-    let v = THREAD_INDEX.with(Cell::get);
+    let v = THREAD_INDEX.get();
     if v != usize::MAX {
         return v;
     }
@@ -36,7 +36,7 @@ pub(crate) fn thread_index() -> usize {
 fn assign_thread_index() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let v = NEXT.fetch_add(1, Relaxed);
-    THREAD_INDEX.with(|c| c.set(v));
+    THREAD_INDEX.set(v);
     v
 }
 
@@ -52,11 +52,12 @@ thread_local! {
 /// common update pays a thread-local increment instead of a compare-and-swap.
 #[inline(always)]
 fn probe_due() -> bool {
-    UPDATES.with(|c| {
-        let v = c.get().wrapping_add(1);
-        c.set(v);
-        v & (PROBE_EVERY - 1) == 0
-    })
+    let c = UPDATES.with(|c| c as *const Cell<u32>);
+    // SAFETY: a thread's own thread-local, which outlives this call.
+    let c = unsafe { &*c };
+    let v = c.get().wrapping_add(1);
+    c.set(v);
+    v & (PROBE_EVERY - 1) == 0
 }
 
 #[repr(align(128))]
@@ -142,7 +143,7 @@ impl Adder {
             return self.add_int_probing(n);
         }
         // A thread's first striped update anywhere takes the cold path that numbers it.
-        let i = THREAD_INDEX.with(Cell::get);
+        let i = THREAD_INDEX.get();
         if i == usize::MAX {
             return self.add_int_striped_first(stripes, n);
         }
@@ -326,7 +327,10 @@ mod tests {
             .into_iter()
             .map(|t| t.join().unwrap())
             .collect();
-        assert!(!a.stripes.load(Relaxed).is_null(), "two threads on one cell grew no stripes");
+        assert!(
+            !a.stripes.load(Relaxed).is_null(),
+            "two threads on one cell grew no stripes"
+        );
         assert_eq!(a.get(), counts.iter().sum::<u64>() as f64);
     }
 

@@ -138,7 +138,13 @@ impl CounterVec {
     /// Adds one to the series for `values` without keeping a handle.
     #[inline]
     pub fn inc<S: AsRef<str>>(&self, values: &[S]) -> Result<()> {
-        self.inc_by(values, 1.0)
+        if self.family.sampler.is_some() {
+            return self.inc_by(values, 1.0);
+        }
+        self.family.with_series(values, |s| {
+            s.cell.inc();
+            s.mark();
+        })
     }
 
     /// Adds `v` to the series for `values` without keeping a handle.

@@ -218,7 +218,7 @@ fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
 #[inline(never)]
 fn observe_sampled(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
     match gate(family) {
-        Some(w) if w == 1.0 => record(family, s, v, 1, v),
+        Some(1.0) => record(family, s, v, 1, v),
         Some(w) => record(family, s, v, round_weight(w), v * w),
         None => {}
     }

@@ -11,7 +11,7 @@ pub mod summary;
 
 use crate::cardinality::{Guard, GuardStats, OVERFLOW_VALUE};
 use crate::error::{Error, Result};
-use crate::labels::{hash_values, LabelValues};
+use crate::labels::{hash_values, LabelValues, SeriesKey, SHORT_LEN};
 use crate::registry::Shared;
 use crate::sampling::Sampler;
 use crate::snapshot::{FamilySnapshot, SeriesSnapshot, Value};
@@ -180,6 +180,8 @@ pub(crate) struct Family<K: Kind> {
     /// Whether labelled calls may use the per-thread cache: not with a TTL (a cached
     /// series counts as held and would never be evicted) nor with rewritten labels.
     cacheable: bool,
+    /// Whether a value short enough for a [`ShortKey`] is never truncated.
+    short_values_fit: bool,
 }
 
 impl<K: Kind> Series<K> {
@@ -212,6 +214,7 @@ impl<K: Kind> Family<K> {
     ) -> Self {
         let shared_ttl_none = shared.ttl_secs.is_none();
         let plain = guard.rewrites_nothing();
+        let short_values_fit = guard.max_value_len >= SHORT_LEN;
         Family {
             desc: Arc::new(desc),
             cfg,
@@ -227,6 +230,7 @@ impl<K: Kind> Family<K> {
             overflow: OnceLock::new(),
             id: NEXT_FAMILY_ID.fetch_add(1, Relaxed),
             generation: AtomicU64::new(0),
+            short_values_fit,
             cacheable: shared_ttl_none && plain,
         }
     }
@@ -261,8 +265,9 @@ impl<K: Kind> Family<K> {
         }
     }
 
-    /// Runs `f` on the series for `values` (in declared order) without cloning its handle:
-    /// the hot path of a labelled call is a hash, a read lock and a comparison.
+    /// Runs `f` on the series for `values` (in declared order) without cloning its handle.
+    /// A repeated call is answered by the per-thread cache: a hash of the values and a
+    /// comparison of a few words; otherwise it takes a read lock and the map.
     #[inline]
     pub(crate) fn with_series<S: AsRef<str>, R>(
         &self,
@@ -270,51 +275,73 @@ impl<K: Kind> Family<K> {
         f: impl FnOnce(&Series<K>) -> R,
     ) -> Result<R> {
         self.check_count(values.len())?;
-        // One pass hashes the values and checks their lengths for the guard.
-        let mut h = crate::labels::Hasher64::new();
-        let mut longest = 0;
-        for v in values {
-            let v = v.as_ref();
-            longest = longest.max(v.len());
-            h.str(v);
+        if self.cacheable {
+            if let Some(key) = SeriesKey::short(values).filter(|_| self.short_values_fit) {
+                return Ok(self.with_cached(values, key, f));
+            }
         }
-        if self.guard.rewrites_nothing() && longest <= self.guard.max_value_len {
-            let h = h.finish();
-            if !self.cacheable {
-                {
-                    let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-                    if let Some(s) = map.get(h, values) {
-                        return Ok(f(s));
-                    }
-                }
-                let s = self.insert(h, values, false);
-                return Ok(f(&s));
-            }
-            let mut f = Some(f);
-            // SAFETY: entries of this family's id only ever hold `Series<K>` of this family.
-            let hit = unsafe { cache::lookup::<K, S, R>(self.id, h, self.gen(), values, &mut f) };
-            if let Some(r) = hit {
-                return Ok(r);
-            }
-            let f = f.expect("not called on a miss");
-            let gen = self.gen();
-            let found = self
-                .map
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(h, values)
-                .cloned();
-            let s = found.unwrap_or_else(|| self.insert(h, values, false));
-            let r = f(&s);
-            // A call folded into the overflow series is counted each time, so it is not
-            // cached under its own label values.
-            if !self.overflow.get().is_some_and(|o| Arc::ptr_eq(o, &s)) {
-                cache::store(self.id, h, gen, s);
-            }
-            return Ok(r);
+        self.with_series_long(values, f)
+    }
+
+    /// [`Family::with_series`] for values a short key does not hold.
+    fn with_series_long<S: AsRef<str>, R>(
+        &self,
+        values: &[S],
+        f: impl FnOnce(&Series<K>) -> R,
+    ) -> Result<R> {
+        if !self.guard.is_plain(values) {
+            let s = self.resolve_guarded(values);
+            return Ok(f(&s));
         }
-        let s = self.resolve_guarded(values);
+        let h = hash_values(values);
+        if self.cacheable {
+            return Ok(self.with_cached(values, SeriesKey::long(h), f));
+        }
+        {
+            let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(s) = map.get(h, values) {
+                return Ok(f(s));
+            }
+        }
+        let s = self.insert(h, values, false);
         Ok(f(&s))
+    }
+
+    /// Runs `f` on the series for plain `values` through the per-thread cache.
+    #[inline(always)]
+    fn with_cached<S: AsRef<str>, R>(
+        &self,
+        values: &[S],
+        key: SeriesKey,
+        f: impl FnOnce(&Series<K>) -> R,
+    ) -> R {
+        // SAFETY: entries of this family's id only ever hold `Series<K>` of this family, and
+        // `f` (an update of a cell) does not touch the cache while it holds the reference.
+        if let Some(s) = unsafe { cache::lookup::<K, S>(self.id, &key, self.gen(), values) } {
+            return f(s);
+        }
+        f(&self.resolve_uncached(values, key))
+    }
+
+    /// The series for plain `values` from the map, created if new, and remembered in the
+    /// per-thread cache.
+    #[inline(never)]
+    fn resolve_uncached<S: AsRef<str>>(&self, values: &[S], key: SeriesKey) -> Arc<Series<K>> {
+        let h = key.hash;
+        let gen = self.gen();
+        let found = self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(h, values)
+            .cloned();
+        let s = found.unwrap_or_else(|| self.insert(h, values, false));
+        // A call folded into the overflow series is counted each time, so it is not
+        // cached under its own label values.
+        if !self.overflow.get().is_some_and(|o| Arc::ptr_eq(o, &s)) {
+            cache::store(self.id, key, gen, s.clone());
+        }
+        s
     }
 
     /// The series for `values` (in declared order), created if new; a handle to keep.
@@ -567,82 +594,106 @@ static NEXT_FAMILY_ID: AtomicU64 = AtomicU64::new(1);
 /// (no series removed since) and the label values compare equal.
 mod cache {
     use super::{Kind, Series};
+    use crate::labels::SeriesKey;
     use std::any::Any;
-    use std::cell::RefCell;
+    use std::cell::{RefCell, UnsafeCell};
     use std::sync::Arc;
 
     const SLOTS: usize = 16;
 
+    #[derive(Clone, Copy)]
     struct Entry {
         family: u64,
         generation: u64,
-        hash: u64,
+        key: SeriesKey,
         series: *const (),
-        /// Keeps `series` alive for as long as the entry exists (only dropped, never read).
-        _owner: Option<Arc<dyn Any + Send + Sync>>,
     }
 
     const EMPTY: Entry = Entry {
         family: 0,
         generation: 0,
-        hash: 0,
+        key: SeriesKey::EMPTY,
         series: std::ptr::null(),
-        _owner: None,
     };
 
-    thread_local! {
-        static CACHE: RefCell<[Entry; SLOTS]> = const { RefCell::new([EMPTY; SLOTS]) };
+    /// The series the entries point to, one strong reference per slot. When a thread
+    /// ends, dropping them first empties the entries.
+    struct Owners([Option<Arc<dyn Any + Send + Sync>>; SLOTS]);
+
+    impl Drop for Owners {
+        fn drop(&mut self) {
+            let _ = ENTRIES.try_with(|e| {
+                // SAFETY: no reference into the entries is live (see ENTRIES).
+                unsafe { *e.get() = [EMPTY; SLOTS] }
+            });
+        }
     }
 
-    #[inline]
+    thread_local! {
+        // Plain data without a destructor, so reading it is one thread-local access. Only
+        // `lookup` and `store` touch it and neither keeps a reference into it.
+        static ENTRIES: UnsafeCell<[Entry; SLOTS]> = const { UnsafeCell::new([EMPTY; SLOTS]) };
+        static OWNERS: RefCell<Owners> = const { RefCell::new(Owners([const { None }; SLOTS])) };
+    }
+
+    #[inline(always)]
     fn slot(family: u64, hash: u64) -> usize {
         ((hash ^ family.wrapping_mul(0x9e37_79b9_7f4a_7c15)) as usize) & (SLOTS - 1)
     }
 
-    /// Runs `f` on the cached series for these values, if the cache has it.
+    /// The cached series for these values, if the cache has it.
     ///
     /// # Safety
-    /// Every entry stored under `family` must hold a `Series<K>`.
-    #[inline]
-    pub(super) unsafe fn lookup<K: Kind, S: AsRef<str>, R>(
+    /// Every entry stored under `family` must hold a `Series<K>`, and the caller must be done
+    /// with the reference before this thread next calls [`store`] or ends.
+    #[inline(always)]
+    pub(super) unsafe fn lookup<'a, K: Kind, S: AsRef<str>>(
         family: u64,
-        hash: u64,
+        key: &SeriesKey,
         generation: u64,
         values: &[S],
-        f: &mut Option<impl FnOnce(&Series<K>) -> R>,
-    ) -> Option<R> {
-        CACHE
-            .try_with(|c| {
-                let c = c.try_borrow().ok()?;
-                let e = &c[slot(family, hash)];
-                if e.family != family || e.hash != hash || e.generation != generation {
-                    return None;
-                }
-                // SAFETY: `_owner` holds the series alive while the entry exists, and the
-                // caller guarantees its type; the borrow keeps the entry in place.
-                let s = unsafe { &*(e.series as *const Series<K>) };
-                if !s.labels.matches(values) {
-                    return None;
-                }
-                Some(f.take().expect("called once")(s))
-            })
-            .ok()
-            .flatten()
+    ) -> Option<&'a Series<K>> {
+        let entries = ENTRIES.with(UnsafeCell::get);
+        // SAFETY: the array lives as long as the thread, and no `&mut` into it is live
+        // (see ENTRIES); this reference ends with the checks below.
+        let e = unsafe { &(*entries)[slot(family, key.hash)] };
+        if e.family != family || e.generation != generation || !e.key.same(key) {
+            return None;
+        }
+        // SAFETY: the slot's owner holds the series alive until a `store` replaces it or the
+        // thread ends, which the caller's contract puts after the last use; the caller
+        // guarantees its type.
+        let s = unsafe { &*(e.series as *const Series<K>) };
+        // Equal short keys mean equal values; a long key's hash needs the values.
+        if !key.is_short() && !s.labels.matches(values) {
+            return None;
+        }
+        Some(s)
     }
 
     /// Remembers `series` for these values.
-    pub(super) fn store<K: Kind>(family: u64, hash: u64, generation: u64, series: Arc<Series<K>>) {
-        let _ = CACHE.try_with(|c| {
-            if let Ok(mut c) = c.try_borrow_mut() {
-                c[slot(family, hash)] = Entry {
-                    family,
-                    generation,
-                    hash,
-                    series: Arc::as_ptr(&series) as *const (),
-                    _owner: Some(series),
-                };
-            }
+    pub(super) fn store<K: Kind>(
+        family: u64,
+        key: SeriesKey,
+        generation: u64,
+        series: Arc<Series<K>>,
+    ) {
+        let i = slot(family, key.hash);
+        let entry = Entry {
+            family,
+            generation,
+            key,
+            series: Arc::as_ptr(&series) as *const (),
+        };
+        // The previous owner of the slot is dropped after both updates, outside any borrow.
+        let old = OWNERS.try_with(|o| {
+            let mut o = o.try_borrow_mut().ok()?;
+            let old = o.0[i].replace(series);
+            // SAFETY: no reference into the entries is live (see ENTRIES).
+            ENTRIES.with(|e| unsafe { (*e.get())[i] = entry });
+            Some(old)
         });
+        drop(old);
     }
 }
 

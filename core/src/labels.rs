@@ -248,6 +248,11 @@ impl<'a> LabelSlice<'a> {
     pub(crate) fn iter(self, n: usize) -> impl Iterator<Item = &'a str> {
         (0..n).map(move |i| self.get(n, i))
     }
+    /// The `n` little-endian `u32` end offsets, and the values' bytes back to back.
+    #[inline]
+    pub(crate) fn split(self, n: usize) -> (&'a [u8], &'a [u8]) {
+        self.0.split_at((4 * n).min(self.0.len()))
+    }
     pub(crate) fn matches(&self, values: &[&str]) -> bool {
         self.0.len() >= 4 * values.len()
             && values

@@ -3,7 +3,7 @@
 
 use crate::labels::LabelSlice;
 use crate::metric::{Desc, MetricType};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The value of one series at snapshot time.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +48,48 @@ pub struct FamilySnapshot {
     pub(crate) desc: Arc<Desc>,
     pub(crate) arena: Vec<u8>,
     pub(crate) series: Vec<SeriesSnapshot>,
+    /// Where the buffers go back when the snapshot is dropped.
+    pub(crate) spare: Option<Arc<Spare>>,
+}
+
+impl Drop for FamilySnapshot {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            spare.give(
+                std::mem::take(&mut self.arena),
+                std::mem::take(&mut self.series),
+            );
+        }
+    }
+}
+
+/// The buffers of a family's last snapshot, kept for its next one: a periodic snapshot of
+/// many series then reuses memory the process already has, instead of faulting in fresh
+/// pages (and returning them) each time.
+#[derive(Default)]
+pub(crate) struct Spare(Mutex<Option<(Vec<u8>, Vec<SeriesSnapshot>)>>);
+
+impl Spare {
+    /// Empty buffers, with the capacity of the last snapshot's when they are not far larger
+    /// than `series` series need.
+    pub(crate) fn take(&self, series: usize) -> (Vec<u8>, Vec<SeriesSnapshot>) {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match kept {
+            Some((arena, list)) if list.capacity() <= 4 * series + 64 => (arena, list),
+            _ => Default::default(),
+        }
+    }
+
+    fn give(&self, mut arena: Vec<u8>, mut series: Vec<SeriesSnapshot>) {
+        // Never waits: with another snapshot's buffers already back, these are freed.
+        if let Ok(mut kept) = self.0.try_lock() {
+            if kept.is_none() {
+                arena.clear();
+                series.clear();
+                *kept = Some((arena, series));
+            }
+        }
+    }
 }
 
 /// One series of a [`FamilySnapshot`].
@@ -65,6 +107,11 @@ impl<'a> SeriesRef<'a> {
             .iter()
             .map(String::as_str)
             .zip(self.family.labels_of(self.series).iter(names.len()))
+    }
+    /// The series' own label values, encoded as the series stores them.
+    #[inline]
+    pub(crate) fn label_slice(&self) -> LabelSlice<'a> {
+        self.family.labels_of(self.series)
     }
     /// The value of label `name`, constant labels included.
     pub fn label(&self, name: &str) -> Option<&'a str> {

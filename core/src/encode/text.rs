@@ -39,62 +39,84 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
     out.push(b'\n');
 
     out.reserve(f.arena.len() + f.len() * (name.len() + 16 + 24 * f.label_names().len()));
-    // `{name="` / `,name="` for every label, built once per family rather than per series.
-    let consts: Vec<Vec<u8>> = f
-        .const_labels()
-        .iter()
-        .map(|(n, v)| {
-            let mut b = Vec::with_capacity(n.len() + v.len() + 4);
-            b.extend_from_slice(n.as_bytes());
-            b.extend_from_slice(b"=\"");
-            escape(v, true, &mut b);
-            b.push(b'"');
-            b
-        })
-        .collect();
-    let heads: Vec<Vec<u8>> = f
-        .label_names()
-        .iter()
-        .map(|n| {
-            let mut b = Vec::with_capacity(n.len() + 3);
-            b.push(b',');
-            b.extend_from_slice(n.as_bytes());
-            b.extend_from_slice(b"=\"");
-            b
-        })
-        .collect();
+    // `name="value"` of every constant label, escaped once per family.
     let mut const_block = Vec::new();
-    for (i, c) in consts.iter().enumerate() {
+    for (i, (n, v)) in f.const_labels().iter().enumerate() {
         if i > 0 {
             const_block.push(b',');
         }
-        const_block.extend_from_slice(c);
+        const_block.extend_from_slice(n.as_bytes());
+        const_block.extend_from_slice(b"=\"");
+        escape(v, true, &mut const_block);
+        const_block.push(b'"');
     }
+    // The bytes around the label values of a series, built once per family: `glue[i]` comes
+    // before value `i` (`a="`, `",b="`), and `after` closes the last (`"`).
+    let names = f.label_names();
+    let glue: Vec<Vec<u8>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut g = Vec::with_capacity(n.len() + 4);
+            if i > 0 {
+                g.push(b'"');
+            }
+            if i > 0 || !const_block.is_empty() {
+                g.push(b',');
+            }
+            g.extend_from_slice(n.as_bytes());
+            g.extend_from_slice(b"=\"");
+            g
+        })
+        .collect();
+    let after: &[u8] = if names.is_empty() { b"" } else { b"\"" };
     // The label block shared by every line of a series, without braces: `a="x",b="y"`.
     let label_block = |s: &crate::snapshot::SeriesRef<'_>, out: &mut Vec<u8>| {
-        let mut first = const_block.is_empty();
-        out.extend_from_slice(&const_block);
-        for (head, (_, v)) in heads.iter().zip(s.labels()) {
-            put(out, if first { &head[1..] } else { head });
-            first = false;
-            escape(v, true, out);
-            out.push(b'"');
-        }
+        put(out, &const_block);
+        let (ends, data) = s.label_slice().split(names.len());
+        label_values(out, &glue, ends, data);
+        put(out, after);
     };
+    // The bytes around the label values of a counter or gauge line: `line[0]` is the name,
+    // the brace, the constant labels and the first label's name (`x{a="`); `line[i]` sits
+    // between value i - 1 and value i (`",b="`); the last closes the block (`"} `).
+    let mut line: Vec<Vec<u8>> = Vec::with_capacity(names.len() + 1);
+    let mut first = name.to_vec();
+    if const_block.is_empty() && names.is_empty() {
+        first.push(b' ');
+        line.push(first);
+    } else {
+        first.push(b'{');
+        first.extend_from_slice(&const_block);
+        match glue.first() {
+            Some(g) => {
+                first.extend_from_slice(g);
+                line.push(first);
+                line.extend(glue[1..].iter().cloned());
+                line.push(b"\"} ".to_vec());
+            }
+            None => {
+                first.extend_from_slice(b"} ");
+                line.push(first);
+            }
+        }
+    }
+    let line_len: usize = line.iter().map(Vec::len).sum();
     let mut labels = Vec::with_capacity(128);
     for s in f.iter() {
         if let Value::Counter(v) | Value::Gauge(v) = s.value() {
-            // One line per series: write the labels straight into the output.
-            put(out, name);
-            if const_block.is_empty() && heads.is_empty() {
-                out.push(b' ');
-            } else {
+            // One line per series, straight into the output.
+            let (ends, data) = s.label_slice().split(names.len());
+            if needs_escape(data) {
+                out.extend_from_slice(name);
                 out.push(b'{');
                 label_block(&s, out);
                 out.extend_from_slice(b"} ");
+                write_f64(*v, out);
+                out.push(b'\n');
+            } else {
+                plain_line(out, &line, line_len, ends, data, *v);
             }
-            write_f64(*v, out);
-            out.push(b'\n');
             continue;
         }
         labels.clear();
@@ -138,6 +160,87 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
                 sample_u64(out, name, b"_count", &labels, None, *count);
             }
         }
+    }
+}
+
+/// Writes each label value of a series after its glue, escaped.
+fn label_values(out: &mut Vec<u8>, glue: &[Vec<u8>], ends: &[u8], data: &[u8]) {
+    let mut start = 0usize;
+    for (g, e) in glue.iter().zip(ends.chunks_exact(4)) {
+        let end = u32::from_le_bytes([e[0], e[1], e[2], e[3]]) as usize;
+        let v = data.get(start..end).unwrap_or_default();
+        put(out, g);
+        escape_bytes(v, true, out);
+        start = end;
+    }
+}
+
+/// Writes a counter or gauge line whose label values need no escaping: `line` around the
+/// values (see `encode_family`), then the value. One reservation, then plain copies.
+#[inline(always)]
+fn plain_line(
+    out: &mut Vec<u8>,
+    line: &[Vec<u8>],
+    line_len: usize,
+    ends: &[u8],
+    data: &[u8],
+    v: f64,
+) {
+    let (mut ints, mut floats) = (itoa::Buffer::new(), ryu::Buffer::new());
+    let num = f64_text(v, &mut ints, &mut floats);
+    // The values are disjoint, increasing slices of `data`, so they add up to at most its
+    // length.
+    out.reserve(line_len + data.len() + num.len() + 1);
+    // SAFETY: the reservation covers every byte written: the pieces of `line`, the values
+    // (at most `data.len()` together), the number and the newline. `set_len` counts only
+    // bytes written.
+    unsafe {
+        let base = out.as_mut_ptr();
+        let mut p = base.add(out.len());
+        p = copy_short(p, &line[0]);
+        let mut start = 0usize;
+        for (piece, e) in line[1..].iter().zip(ends.chunks_exact(4)) {
+            let end = (u32::from_le_bytes([e[0], e[1], e[2], e[3]]) as usize).max(start);
+            p = copy_short(p, data.get(start..end).unwrap_or_default());
+            p = copy_short(p, piece);
+            start = end;
+        }
+        p = copy_short(p, num);
+        *p = b'\n';
+        p = p.add(1);
+        out.set_len(p.offset_from(base) as usize);
+    }
+}
+
+/// Copies `src` to `dst` and returns the end. Up to 16 bytes take at most two fixed-size
+/// overlapping moves inside the destination range instead of a `memcpy` call.
+///
+/// # Safety
+/// `dst` must be valid for `src.len()` bytes of writes and not overlap `src`.
+#[inline(always)]
+unsafe fn copy_short(dst: *mut u8, src: &[u8]) -> *mut u8 {
+    let n = src.len();
+    let s = src.as_ptr();
+    // SAFETY: every read is below n in `src` and every write below n from `dst`.
+    unsafe {
+        match n {
+            0 => {}
+            1..=3 => {
+                *dst = *s;
+                *dst.add(n / 2) = *s.add(n / 2);
+                *dst.add(n - 1) = *s.add(n - 1);
+            }
+            4..=7 => {
+                std::ptr::copy_nonoverlapping(s, dst, 4);
+                std::ptr::copy_nonoverlapping(s.add(n - 4), dst.add(n - 4), 4);
+            }
+            8..=16 => {
+                std::ptr::copy_nonoverlapping(s, dst, 8);
+                std::ptr::copy_nonoverlapping(s.add(n - 8), dst.add(n - 8), 8);
+            }
+            _ => std::ptr::copy_nonoverlapping(s, dst, n),
+        }
+        dst.add(n)
     }
 }
 
@@ -190,24 +293,50 @@ fn sample_u64(
 /// Writes a float as Go's `strconv.FormatFloat(v, 'g', -1, 64)` would be parsed back:
 /// integers without a fraction (so `le="1"` matches other clients), `+Inf`, `-Inf`, `NaN`.
 pub(crate) fn write_f64(v: f64, out: &mut Vec<u8>) {
+    put(
+        out,
+        f64_text(v, &mut itoa::Buffer::new(), &mut ryu::Buffer::new()),
+    );
+}
+
+/// The text of [`write_f64`], in one of the two buffers (or a constant).
+#[inline]
+fn f64_text<'a>(v: f64, ints: &'a mut itoa::Buffer, floats: &'a mut ryu::Buffer) -> &'a [u8] {
     if v.is_nan() {
-        out.extend_from_slice(b"NaN");
+        b"NaN"
     } else if v.is_infinite() {
-        out.extend_from_slice(if v > 0.0 { b"+Inf" } else { b"-Inf" });
-    } else if v.fract() == 0.0 && v.abs() < 1e15 {
-        put(out, itoa::Buffer::new().format(v as i64).as_bytes());
+        if v > 0.0 {
+            b"+Inf"
+        } else {
+            b"-Inf"
+        }
+    } else if v.abs() < 1e15 && (v as i64) as f64 == v {
+        // A whole number (`fract()` would call out to `trunc` on baseline x86-64).
+        ints.format(v as i64).as_bytes()
     } else {
-        put(out, ryu::Buffer::new().format_finite(v).as_bytes());
+        floats.format_finite(v).as_bytes()
     }
 }
 
 /// Escapes `\` and newlines (and `"` in label values), the only escapes 0.0.4 allows.
 fn escape(s: &str, quote: bool, out: &mut Vec<u8>) {
-    let bytes = s.as_bytes();
+    escape_bytes(s.as_bytes(), quote, out)
+}
+
+/// [`escape`] of UTF-8 bytes: the common value without anything to escape is one scan and
+/// one copy, inline; the rest is out of line.
+#[inline(always)]
+fn escape_bytes(bytes: &[u8], quote: bool, out: &mut Vec<u8>) {
     if !needs_escape(bytes) {
         put(out, bytes);
-        return;
+    } else {
+        escape_slow(bytes, quote, out);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn escape_slow(bytes: &[u8], quote: bool, out: &mut Vec<u8>) {
     for &b in bytes {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -223,18 +352,28 @@ fn escape(s: &str, quote: bool, out: &mut Vec<u8>) {
 #[inline]
 fn put(out: &mut Vec<u8>, b: &[u8]) {
     let n = b.len();
-    if (4..=16).contains(&n) && out.capacity() - out.len() >= 16 {
-        // SAFETY: there are at least 16 spare bytes after len, so both writes stay inside
-        // the allocation; every byte up to len + n is written before set_len.
+    if n <= 16 && out.capacity() - out.len() >= 16 {
+        // SAFETY: there are at least 16 spare bytes after len, so every write stays inside
+        // the allocation; every byte up to len + n is written before set_len, and every
+        // read is at an index below n.
         unsafe {
             let dst = out.as_mut_ptr().add(out.len());
             let src = b.as_ptr();
-            if n >= 8 {
-                std::ptr::copy_nonoverlapping(src, dst, 8);
-                std::ptr::copy_nonoverlapping(src.add(n - 8), dst.add(n - 8), 8);
-            } else {
-                std::ptr::copy_nonoverlapping(src, dst, 4);
-                std::ptr::copy_nonoverlapping(src.add(n - 4), dst.add(n - 4), 4);
+            match n {
+                0 => {}
+                1..=3 => {
+                    *dst = *src;
+                    *dst.add(n / 2) = *src.add(n / 2);
+                    *dst.add(n - 1) = *src.add(n - 1);
+                }
+                4..=7 => {
+                    std::ptr::copy_nonoverlapping(src, dst, 4);
+                    std::ptr::copy_nonoverlapping(src.add(n - 4), dst.add(n - 4), 4);
+                }
+                _ => {
+                    std::ptr::copy_nonoverlapping(src, dst, 8);
+                    std::ptr::copy_nonoverlapping(src.add(n - 8), dst.add(n - 8), 8);
+                }
             }
             out.set_len(out.len() + n);
         }
@@ -244,27 +383,49 @@ fn put(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 /// Whether `b` holds a `\\`, `"` or newline, eight bytes at a time (SWAR): label values are
-/// scanned once per series per push, so this loop is on the encoder's hot path.
-#[inline]
+/// scanned once per series per push, so this is on the encoder's hot path. Values of up to
+/// 16 bytes take one or two word reads and no loop.
+#[inline(always)]
 fn needs_escape(b: &[u8]) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let has = |w: u64, c: u8| {
-        let x = w ^ (LO * c as u64);
-        x.wrapping_sub(LO) & !x & HI != 0
+    // Nonzero under HI when some byte of `w` is one of the three (exact as a whole, even if
+    // a borrow marks a further byte).
+    let special = |w: u64| {
+        let zero = |c: u8| {
+            let x = w ^ (LO * c as u64);
+            x.wrapping_sub(LO) & !x
+        };
+        (zero(b'\\') | zero(b'"') | zero(b'\n')) & HI
     };
-    let special = |w: u64| has(w, b'\\') || has(w, b'"') || has(w, b'\n');
     let n = b.len();
-    let word8 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-    let word4 = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap()));
-    match n {
-        0 => false,
-        1..=3 => [b[0], b[n / 2], b[n - 1]]
-            .iter()
-            .any(|c| matches!(c, b'\\' | b'\n' | b'"')),
-        // Two overlapping reads cover every byte: no loop over a remainder.
-        4..=7 => special(word4(0) | word4(n - 4) << 32),
-        _ => (0..n / 8).any(|i| special(word8(8 * i))) || special(word8(n - 8)),
+    let p = b.as_ptr();
+    // SAFETY: every read below lies inside `b`: each arm reads only at offsets whose end is
+    // at most n, given the arm's range of n.
+    unsafe {
+        let word8 = |at: usize| u64::from_le((p.add(at) as *const u64).read_unaligned());
+        let word4 = |at: usize| u64::from(u32::from_le((p.add(at) as *const u32).read_unaligned()));
+        match n {
+            0 => false,
+            // The other bytes of the word are zero, which is none of the three.
+            1..=3 => {
+                special(
+                    u64::from(*p) | u64::from(*p.add(n / 2)) << 8 | u64::from(*p.add(n - 1)) << 16,
+                ) != 0
+            }
+            // Two overlapping reads cover every byte.
+            4..=7 => special(word4(0) | word4(n - 4) << 32) != 0,
+            8..=16 => special(word8(0)) | special(word8(n - 8)) != 0,
+            _ => {
+                let mut acc = special(word8(n - 8));
+                let mut at = 0;
+                while at + 8 <= n {
+                    acc |= special(word8(at));
+                    at += 8;
+                }
+                acc != 0
+            }
+        }
     }
 }
 
@@ -289,6 +450,43 @@ mod tests {
         assert_eq!(
             text(&reg),
             "# HELP c_total a \\\\ b\\nc \"q\"\n# TYPE c_total counter\nc_total{v=\"x\\\"y\\\\z\\nw\"} 1\n"
+        );
+    }
+
+    #[test]
+    fn counter_and_gauge_lines_join_constant_and_series_labels() {
+        let reg = Registry::new();
+        let both = reg
+            .counter("both_total", "B")
+            .const_label("svc", "a\"b")
+            .labels(&["m", "long_label_name_x"])
+            .build_vec()
+            .unwrap();
+        both.inc(&["GET", "a value longer than sixteen bytes"]).unwrap();
+        both.inc_by(&["x\ny", ""], 2.5).unwrap();
+        let only_const = reg
+            .gauge("only_const", "C")
+            .const_label("k", "v")
+            .build()
+            .unwrap();
+        only_const.set(-0.25);
+        let plain = reg.gauge("plain", "P").build().unwrap();
+        plain.set(1e21);
+        let one = reg
+            .gauge("one", "O")
+            .labels(&["a"])
+            .build_vec()
+            .unwrap();
+        one.set(&["\u{e9}"], 3.0).unwrap();
+        one.set(&[""], f64::NEG_INFINITY).unwrap();
+        assert_eq!(
+            text(&reg),
+            "# HELP both_total B\n# TYPE both_total counter\n\
+             both_total{svc=\"a\\\"b\",m=\"GET\",long_label_name_x=\"a value longer than sixteen bytes\"} 1\n\
+             both_total{svc=\"a\\\"b\",m=\"x\\ny\",long_label_name_x=\"\"} 2.5\n\
+             # HELP only_const C\n# TYPE only_const gauge\nonly_const{k=\"v\"} -0.25\n\
+             # HELP plain P\n# TYPE plain gauge\nplain 1e21\n\
+             # HELP one O\n# TYPE one gauge\none{a=\"\u{e9}\"} 3\none{a=\"\"} -Inf\n"
         );
     }
 
@@ -345,11 +543,16 @@ mod tests {
 
     #[test]
     fn the_escape_scan_finds_special_bytes_anywhere() {
-        for i in 0..20 {
-            for c in ['\\', '"', '\n'] {
-                let mut v = "a".repeat(20);
-                v.replace_range(i..=i, &c.to_string());
-                assert!(needs_escape(v.as_bytes()), "{v:?}");
+        for n in 1..=40 {
+            // Neighbours of the special bytes must not match.
+            let plain: Vec<u8> = (0..n).map(|i| b"[]!#\x0b\x09a~"[i % 8]).collect();
+            assert!(!needs_escape(&plain), "{plain:?}");
+            for i in 0..n {
+                for c in [b'\\', b'"', b'\n'] {
+                    let mut v = plain.clone();
+                    v[i] = c;
+                    assert!(needs_escape(&v), "{v:?}");
+                }
             }
         }
         assert!(!needs_escape(

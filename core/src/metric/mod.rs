@@ -180,8 +180,10 @@ pub(crate) struct Family<K: Kind> {
     /// Whether labelled calls may use the per-thread cache: not with a TTL (a cached
     /// series counts as held and would never be evicted) nor with rewritten labels.
     cacheable: bool,
-    /// Whether a value short enough for a [`ShortKey`] is never truncated.
+    /// Whether a value short enough for a [`SeriesKey`] is never truncated.
     short_values_fit: bool,
+    /// The buffers of the last snapshot, for the next.
+    spare: Arc<crate::snapshot::Spare>,
 }
 
 impl<K: Kind> Series<K> {
@@ -231,6 +233,7 @@ impl<K: Kind> Family<K> {
             id: NEXT_FAMILY_ID.fetch_add(1, Relaxed),
             generation: AtomicU64::new(0),
             short_values_fit,
+            spare: Default::default(),
             cacheable: shared_ttl_none && plain,
         }
     }
@@ -476,10 +479,9 @@ impl<K: Kind> Family<K> {
         if let Some(ttl) = self.shared.ttl_secs {
             self.evict(now, ttl);
         }
-        let mut series = Vec::new();
-        let mut arena = Vec::new();
         {
             let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            let (mut arena, mut series) = self.spare.take(map.len() + 1);
             series.reserve(map.len() + 1);
             if let Some(first) = map.iter().next() {
                 arena.reserve((first.labels.bytes().len() + 8) * (map.len() + 1));
@@ -495,11 +497,12 @@ impl<K: Kind> Family<K> {
                     value: K::read(&s.cell, &self.cfg),
                 });
             }
-        }
-        FamilySnapshot {
-            desc: self.desc.clone(),
-            arena,
-            series,
+            FamilySnapshot {
+                desc: self.desc.clone(),
+                arena,
+                series,
+                spare: Some(self.spare.clone()),
+            }
         }
     }
 }

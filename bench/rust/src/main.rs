@@ -34,26 +34,40 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// One contender in a round of [`ns_per_op`]: a call made `n` times by one thread, or by
-/// two threads at once (then the time per call is the wall time over `n`; each call gets
-/// its thread's number, 0 or 1).
-enum Job<'a> {
-    One(&'a mut dyn FnMut()),
-    Two(&'a (dyn Fn(usize) + Sync)),
-}
+/// One contender in a round of [`ns_per_op`]: runs its call `n` times, by one thread or by
+/// two threads at once (then the time per call is the wall time over `n`). Built by [`one`]
+/// and [`two`], so the loop around each call is compiled for that call.
+struct Job<'a>(Box<dyn FnMut(u64) + 'a>);
 
 impl Job<'_> {
     fn run(&mut self, n: u64) {
-        match self {
-            Job::One(f) => (0..n).for_each(|_| f()),
-            Job::Two(f) => std::thread::scope(|s| {
-                let f: &(dyn Fn(usize) + Sync) = *f;
-                for k in 0..2 {
-                    s.spawn(move || (0..n).for_each(|_| f(k)));
-                }
-            }),
-        }
+        (self.0)(n)
     }
+}
+
+/// `f` called by one thread.
+fn one<'a>(mut f: impl FnMut() + 'a) -> Job<'a> {
+    Job(Box::new(move |n| {
+        for _ in 0..n {
+            f()
+        }
+    }))
+}
+
+/// `f` called by two threads at once; each call gets its thread's number, 0 or 1.
+fn two<'a>(f: impl Fn(usize) + Sync + 'a) -> Job<'a> {
+    Job(Box::new(move |n| {
+        let f = &f;
+        std::thread::scope(|s| {
+            for k in 0..2 {
+                s.spawn(move || {
+                    for _ in 0..n {
+                        f(k)
+                    }
+                });
+            }
+        })
+    }))
 }
 
 /// Nanoseconds per call of each job, the median of `RUNS` rounds of `n` calls. Each round
@@ -129,17 +143,17 @@ fn main() {
         let [a, o, p, c, o2, p2, c2, apart_ns] = ns_per_op(
             n / 4,
             [
-                Job::One(&mut || {
+                one(|| {
                     black_box(&atomic).fetch_add(1, Relaxed);
                 }),
-                Job::One(&mut { inc_ours }),
-                Job::One(&mut { inc_prom }),
-                Job::One(&mut { inc_client }),
-                Job::Two(&|_| inc_ours()),
-                Job::Two(&|_| inc_prom()),
-                Job::Two(&|_| inc_client()),
+                one(inc_ours),
+                one(inc_prom),
+                one(inc_client),
+                two(move |_| inc_ours()),
+                two(move |_| inc_prom()),
+                two(move |_| inc_client()),
                 // What two threads cost on this machine when they share nothing.
-                Job::Two(&|k| {
+                two(|k| {
                     black_box(&apart[k]).0.fetch_add(1, Relaxed);
                 }),
             ],
@@ -187,13 +201,13 @@ fn main() {
         let [o, p, c] = ns_per_op(
             n / 4,
             [
-                Job::One(&mut || black_box(&ours).inc(black_box(&["GET", "200"])).unwrap()),
-                Job::One(&mut || {
+                one(|| black_box(&ours).inc(black_box(&["GET", "200"])).unwrap()),
+                one(|| {
                     black_box(&prom)
                         .with_label_values(black_box(&["GET", "200"]))
                         .inc()
                 }),
-                Job::One(&mut || {
+                one(|| {
                     black_box(&client).get_or_create(black_box(&key)).inc();
                 }),
             ],
@@ -221,15 +235,15 @@ fn main() {
         let [o, p, c] = ns_per_op(
             n / 2,
             [
-                Job::One(&mut || {
+                one(|| {
                     v1 = if v1 > 12.0 { 0.0 } else { v1 + 0.37 };
                     black_box(&ours).observe(black_box(v1)).unwrap()
                 }),
-                Job::One(&mut || {
+                one(|| {
                     v2 = if v2 > 12.0 { 0.0 } else { v2 + 0.37 };
                     black_box(&prom).observe(black_box(v2))
                 }),
-                Job::One(&mut || {
+                one(|| {
                     v3 = if v3 > 12.0 { 0.0 } else { v3 + 0.37 };
                     black_box(&client).observe(black_box(v3))
                 }),

@@ -40,25 +40,9 @@ fn assign_thread_index() -> usize {
     v
 }
 
-/// How often (in updates of one thread, across all cells) an unstriped cell checks for
-/// contention. A power of two.
-pub(crate) const PROBE_EVERY: u32 = 64;
-
-thread_local! {
-    static UPDATES: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Whether this update should check its cell for contention: a per-thread count, so the
-/// common update pays a thread-local increment instead of a compare-and-swap.
-#[inline(always)]
-fn probe_due() -> bool {
-    let c = UPDATES.with(|c| c as *const Cell<u32>);
-    // SAFETY: a thread's own thread-local, which outlives this call.
-    let c = unsafe { &*c };
-    let v = c.get().wrapping_add(1);
-    c.set(v);
-    v & (PROBE_EVERY - 1) == 0
-}
+/// An unstriped cell checks for contention once its integer passes a multiple of this. A
+/// power of two.
+pub(crate) const PROBE_EVERY: u64 = 64;
 
 #[repr(align(128))]
 #[derive(Default)]
@@ -91,13 +75,27 @@ struct Stripe {
 
 /// A sum that many threads add to. Whole increments (the common `inc()`) go to an integer
 /// cell, fractional ones to a float cell, so the usual update is one atomic add on an
-/// integer. One update in [`PROBE_EVERY`] of each thread is a compare-and-swap instead: a
-/// failed swap means another thread wrote the cell in between, and from then on each thread
-/// adds into its own stripe.
+/// integer. Each time the integer passes a multiple of [`PROBE_EVERY`], the next update is a
+/// compare-and-swap from a fresh read instead: a failed swap means another thread wrote the
+/// cell in between, and from then on each thread adds into its own stripe.
 pub(crate) struct Adder {
     ints: AtomicU64,
     floats: AtomicU64,
+    /// Null, [`probe_tag`] (the next update probes), or the stripes.
     stripes: AtomicPtr<Stripe>,
+}
+
+/// The `stripes` value that asks the next update to probe. Stripes are 128-byte aligned, so
+/// no real pointer equals it.
+#[inline(always)]
+fn probe_tag() -> *mut Stripe {
+    std::ptr::without_provenance_mut(1)
+}
+
+/// The stripes behind a `stripes` value, if it holds any.
+#[inline(always)]
+fn striped(p: *mut Stripe) -> Option<*mut Stripe> {
+    (p.addr() > 1).then_some(p)
 }
 
 impl Default for Adder {
@@ -135,11 +133,14 @@ impl Adder {
     fn add_int(&self, n: u64) {
         let stripes = self.stripes.load(Acquire);
         if stripes.is_null() {
-            if !probe_due() {
-                // The hot path: one atomic add, whose result nothing waits for.
-                self.ints.fetch_add(n, Relaxed);
-                return;
+            // The hot path: one atomic add. Its result only decides, rarely, to probe.
+            let old = self.ints.fetch_add(n, Relaxed);
+            if (old & (PROBE_EVERY - 1)).wrapping_add(n) >= PROBE_EVERY {
+                self.request_probe();
             }
+            return;
+        }
+        if stripes == probe_tag() {
             return self.add_int_probing(n);
         }
         // A thread's first striped update anywhere takes the cold path that numbers it.
@@ -155,31 +156,48 @@ impl Adder {
 
     #[cold]
     #[inline(never)]
+    fn request_probe(&self) {
+        let _ = self.stripes.compare_exchange(
+            std::ptr::null_mut(),
+            probe_tag(),
+            Relaxed,
+            Relaxed,
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
     fn add_int_striped_first(&self, stripes: *mut Stripe, n: u64) {
         self.stripe(stripes).ints.fetch_add(n, Relaxed);
     }
 
     /// Adds by compare-and-swap from a fresh read, which fails only when another thread
-    /// wrote the cell between the two: then the cell grows stripes.
+    /// wrote the cell between the two: then the cell grows stripes, else the probe is done.
+    #[cold]
     #[inline(never)]
     fn add_int_probing(&self, n: u64) {
         let cur = self.ints.load(Relaxed);
         if self
             .ints
             .compare_exchange(cur, cur.wrapping_add(n), Relaxed, Relaxed)
-            .is_err()
+            .is_ok()
         {
+            let _ = self.stripes.compare_exchange(
+                probe_tag(),
+                std::ptr::null_mut(),
+                Relaxed,
+                Relaxed,
+            );
+        } else {
             let stripes = self.inflate();
             self.stripe(stripes).ints.fetch_add(n, Relaxed);
         }
     }
 
     fn add_float(&self, v: f64) {
-        let stripes = self.stripes.load(Acquire);
-        if stripes.is_null() {
-            add_f64(&self.floats, v)
-        } else {
-            add_f64(&self.stripe(stripes).floats, v)
+        match striped(self.stripes.load(Acquire)) {
+            None => add_f64(&self.floats, v),
+            Some(stripes) => add_f64(&self.stripe(stripes).floats, v),
         }
     }
 
@@ -190,21 +208,26 @@ impl Adder {
         unsafe { &*stripes.add(thread_index() & (stripe_count() - 1)) }
     }
 
+    /// Publishes stripes (or finds those another thread published) and returns them.
     #[cold]
     fn inflate(&self) -> *mut Stripe {
         let n = stripe_count();
         let fresh: Box<[Stripe]> = (0..n).map(|_| Stripe::default()).collect();
         let fresh = Box::into_raw(fresh) as *mut Stripe;
-        match self
-            .stripes
-            .compare_exchange(std::ptr::null_mut(), fresh, AcqRel, Acquire)
-        {
-            Ok(_) => fresh,
-            Err(existing) => {
-                // SAFETY: `fresh` came from Box::into_raw of an n-element slice just above and
-                // was never published.
+        let mut seen = self.stripes.load(Acquire);
+        loop {
+            if let Some(existing) = striped(seen) {
+                // SAFETY: `fresh` came from Box::into_raw of an n-element slice just above
+                // and was never published.
                 drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(fresh, n)) });
-                existing
+                return existing;
+            }
+            match self
+                .stripes
+                .compare_exchange(seen, fresh, AcqRel, Acquire)
+            {
+                Ok(_) => return fresh,
+                Err(now) => seen = now,
             }
         }
     }
@@ -212,8 +235,7 @@ impl Adder {
     pub(crate) fn reset(&self) {
         self.ints.store(0, Relaxed);
         self.floats.store(0f64.to_bits(), Relaxed);
-        let stripes = self.stripes.load(Acquire);
-        if !stripes.is_null() {
+        if let Some(stripes) = striped(self.stripes.load(Acquire)) {
             for i in 0..stripe_count() {
                 // SAFETY: see `stripe`.
                 let s = unsafe { &*stripes.add(i) };
@@ -226,8 +248,7 @@ impl Adder {
     pub(crate) fn get(&self) -> f64 {
         let mut ints = self.ints.load(Relaxed);
         let mut floats = f64::from_bits(self.floats.load(Relaxed));
-        let stripes = self.stripes.load(Acquire);
-        if !stripes.is_null() {
+        if let Some(stripes) = striped(self.stripes.load(Acquire)) {
             for i in 0..stripe_count() {
                 // SAFETY: see `stripe`.
                 let s = unsafe { &*stripes.add(i) };
@@ -241,8 +262,7 @@ impl Adder {
 
 impl Drop for Adder {
     fn drop(&mut self) {
-        let p = *self.stripes.get_mut();
-        if !p.is_null() {
+        if let Some(p) = striped(*self.stripes.get_mut()) {
             // SAFETY: allocated in `inflate` as a boxed slice of stripe_count() elements.
             drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, stripe_count())) });
         }
@@ -303,7 +323,7 @@ mod tests {
     fn adder_grows_stripes_when_threads_collide_and_stays_single_when_alone() {
         let alone = Adder::default();
         (0..100_000).for_each(|_| alone.inc());
-        assert!(alone.stripes.load(Relaxed).is_null());
+        assert!(striped(alone.stripes.load(Relaxed)).is_none());
         assert_eq!(alone.get(), 100_000.0);
 
         let a = Arc::new(Adder::default());
@@ -315,7 +335,7 @@ mod tests {
                     start.wait();
                     let mut n = 0u64;
                     // Until the other thread's collisions make the cell grow, within a bound.
-                    while a.stripes.load(Relaxed).is_null() && n < 200_000_000 {
+                    while striped(a.stripes.load(Relaxed)).is_none() && n < 200_000_000 {
                         a.inc();
                         n += 1;
                     }
@@ -328,7 +348,7 @@ mod tests {
             .map(|t| t.join().unwrap())
             .collect();
         assert!(
-            !a.stripes.load(Relaxed).is_null(),
+            striped(a.stripes.load(Relaxed)).is_some(),
             "two threads on one cell grew no stripes"
         );
         assert_eq!(a.get(), counts.iter().sum::<u64>() as f64);

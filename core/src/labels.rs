@@ -89,12 +89,11 @@ pub(crate) const SHORT_LEN: usize = 8;
 /// What identifies a label set in the per-thread series cache. A set of up to
 /// [`SHORT_VALUES`] values of at most [`SHORT_LEN`] bytes each (the usual `method`, `code`,
 /// `status`) is held as one word per value plus their lengths: equal keys mean equal values,
-/// so a lookup compares a few words instead of the bytes again. Any other set is held by its
-/// hash alone, and a lookup must compare the values too. `hash` equals [`hash_values`] of
-/// the values either way.
+/// so a lookup compares a few words instead of the bytes again, and hashes nothing. Any
+/// other set is held by its [`hash_values`] alone, and a lookup must compare the values too.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SeriesKey {
-    pub(crate) hash: u64,
+    /// The values' words, or the hash (first word) of a long key.
     words: [u64; SHORT_VALUES],
     /// One byte per value's length and the count of values in the top byte; `LONG` for a
     /// key that is only a hash.
@@ -104,11 +103,11 @@ pub(crate) struct SeriesKey {
 const LONG: u64 = u64::MAX;
 
 impl SeriesKey {
-    /// A key no label set has (its hash is not looked up: entries with it have family 0).
+    /// A key no label set has (its count byte is too large for a short key, and it is not
+    /// `LONG`).
     pub(crate) const EMPTY: SeriesKey = SeriesKey {
-        hash: 0,
         words: [0; SHORT_VALUES],
-        lens: LONG,
+        lens: LONG - 1,
     };
 
     /// The key of short `values`, or `None` when there are too many or one is too long.
@@ -117,7 +116,6 @@ impl SeriesKey {
         if values.len() > SHORT_VALUES {
             return None;
         }
-        let mut h = Hasher64::new();
         let mut words = [0u64; SHORT_VALUES];
         let mut lens = (values.len() as u64) << 56;
         for (i, v) in values.iter().enumerate() {
@@ -125,27 +123,17 @@ impl SeriesKey {
             if b.len() > SHORT_LEN {
                 return None;
             }
-            // As `Hasher64::str` hashes a short value.
-            let w = small_word(b);
-            h.word(w);
-            h.word(b.len() as u64);
-            words[i] = w;
+            words[i] = small_word(b);
             lens |= (b.len() as u64) << (8 * i);
         }
-        Some(SeriesKey {
-            hash: h.finish(),
-            words,
-            lens,
-        })
+        Some(SeriesKey { words, lens })
     }
 
-    /// The key of values whose hash is `hash`, and that must be compared on a match.
+    /// The key of values whose [`hash_values`] is `hash`, which must be compared on a match.
     pub(crate) fn long(hash: u64) -> SeriesKey {
-        SeriesKey {
-            hash,
-            words: [0; SHORT_VALUES],
-            lens: LONG,
-        }
+        let mut words = [0; SHORT_VALUES];
+        words[0] = hash;
+        SeriesKey { words, lens: LONG }
     }
 
     /// Whether equal keys alone mean equal values.
@@ -154,10 +142,28 @@ impl SeriesKey {
         self.lens != LONG
     }
 
+    /// The [`hash_values`] of the key's `values`.
+    pub(crate) fn map_hash<S: AsRef<str>>(&self, values: &[S]) -> u64 {
+        if self.is_short() {
+            hash_values(values)
+        } else {
+            self.words[0]
+        }
+    }
+
+    /// A quick mix of the key, to pick a cache slot.
+    #[inline(always)]
+    pub(crate) fn slot_hash(&self) -> u64 {
+        let [a, b, c, d] = self.words;
+        let x = a ^ b.rotate_left(17) ^ c.rotate_left(31) ^ d.rotate_left(47) ^ self.lens;
+        let x = x.wrapping_mul(K);
+        x ^ (x >> 29)
+    }
+
     /// Key equality in a few branch-free word compares.
     #[inline(always)]
     pub(crate) fn same(&self, other: &SeriesKey) -> bool {
-        let mut d = (self.hash ^ other.hash) | (self.lens ^ other.lens);
+        let mut d = self.lens ^ other.lens;
         for i in 0..SHORT_VALUES {
             d |= self.words[i] ^ other.words[i];
         }
@@ -362,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn short_keys_hash_as_the_values_do_and_are_equal_only_for_equal_values() {
+    fn short_keys_are_equal_only_for_equal_values() {
         let key = |v: &[&str]| SeriesKey::short(v);
         let same = |a: Option<SeriesKey>, b: Option<SeriesKey>| a.unwrap().same(&b.unwrap());
         for v in [
@@ -371,10 +377,12 @@ mod tests {
             &[],
             &["a", "bc", "defg", "hijklmno"],
         ] {
-            assert_eq!(key(v).unwrap().hash, hash_values(v), "{v:?}");
+            let k = key(v).unwrap();
+            assert_eq!(k.map_hash(v), hash_values(v), "{v:?}");
             assert!(same(key(v), key(v)));
-            assert!(key(v).unwrap().is_short());
-            assert!(!key(v).unwrap().same(&SeriesKey::long(hash_values(v))));
+            assert!(k.is_short());
+            assert!(!k.same(&SeriesKey::long(hash_values(v))));
+            assert!(!k.same(&SeriesKey::EMPTY));
         }
         assert!(!same(key(&["ab", "c"]), key(&["a", "bc"])));
         assert!(!same(key(&["a", ""]), key(&["a"])));
@@ -384,8 +392,11 @@ mod tests {
         // Too long a value, or too many: no short key.
         assert!(key(&["abcdefghi"]).is_none());
         assert!(key(&["a", "b", "c", "d", "e"]).is_none());
-        assert!(!SeriesKey::long(7).is_short());
-        assert!(SeriesKey::long(7).same(&SeriesKey::long(7)));
+        let long = SeriesKey::long(7);
+        assert!(!long.is_short());
+        assert!(long.same(&SeriesKey::long(7)));
+        assert!(!long.same(&SeriesKey::long(8)));
+        assert_eq!(long.map_hash(&["anything"]), 7);
     }
 
     #[test]

@@ -462,7 +462,8 @@ mod tests {
             .labels(&["m", "long_label_name_x"])
             .build_vec()
             .unwrap();
-        both.inc(&["GET", "a value longer than sixteen bytes"]).unwrap();
+        both.inc(&["GET", "a value longer than sixteen bytes"])
+            .unwrap();
         both.inc_by(&["x\ny", ""], 2.5).unwrap();
         let only_const = reg
             .gauge("only_const", "C")
@@ -472,11 +473,7 @@ mod tests {
         only_const.set(-0.25);
         let plain = reg.gauge("plain", "P").build().unwrap();
         plain.set(1e21);
-        let one = reg
-            .gauge("one", "O")
-            .labels(&["a"])
-            .build_vec()
-            .unwrap();
+        let one = reg.gauge("one", "O").labels(&["a"]).build_vec().unwrap();
         one.set(&["\u{e9}"], 3.0).unwrap();
         one.set(&[""], f64::NEG_INFINITY).unwrap();
         assert_eq!(

@@ -157,12 +157,9 @@ impl Adder {
     #[cold]
     #[inline(never)]
     fn request_probe(&self) {
-        let _ = self.stripes.compare_exchange(
-            std::ptr::null_mut(),
-            probe_tag(),
-            Relaxed,
-            Relaxed,
-        );
+        let _ = self
+            .stripes
+            .compare_exchange(std::ptr::null_mut(), probe_tag(), Relaxed, Relaxed);
     }
 
     #[cold]
@@ -182,12 +179,9 @@ impl Adder {
             .compare_exchange(cur, cur.wrapping_add(n), Relaxed, Relaxed)
             .is_ok()
         {
-            let _ = self.stripes.compare_exchange(
-                probe_tag(),
-                std::ptr::null_mut(),
-                Relaxed,
-                Relaxed,
-            );
+            let _ =
+                self.stripes
+                    .compare_exchange(probe_tag(), std::ptr::null_mut(), Relaxed, Relaxed);
         } else {
             let stripes = self.inflate();
             self.stripe(stripes).ints.fetch_add(n, Relaxed);
@@ -222,10 +216,7 @@ impl Adder {
                 drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(fresh, n)) });
                 return existing;
             }
-            match self
-                .stripes
-                .compare_exchange(seen, fresh, AcqRel, Acquire)
-            {
+            match self.stripes.compare_exchange(seen, fresh, AcqRel, Acquire) {
                 Ok(_) => return fresh,
                 Err(now) => seen = now,
             }

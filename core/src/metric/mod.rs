@@ -330,7 +330,7 @@ impl<K: Kind> Family<K> {
     /// per-thread cache.
     #[inline(never)]
     fn resolve_uncached<S: AsRef<str>>(&self, values: &[S], key: SeriesKey) -> Arc<Series<K>> {
-        let h = key.hash;
+        let h = key.map_hash(values);
         let gen = self.gen();
         let found = self
             .map
@@ -659,7 +659,7 @@ mod cache {
         let entries = ENTRIES.with(UnsafeCell::get);
         // SAFETY: the array lives as long as the thread, and no `&mut` into it is live
         // (see ENTRIES); this reference ends with the checks below.
-        let e = unsafe { &(*entries)[slot(family, key.hash)] };
+        let e = unsafe { &(*entries)[slot(family, key.slot_hash())] };
         if e.family != family || e.generation != generation || !e.key.same(key) {
             return None;
         }
@@ -681,7 +681,7 @@ mod cache {
         generation: u64,
         series: Arc<Series<K>>,
     ) {
-        let i = slot(family, key.hash);
+        let i = slot(family, key.slot_hash());
         let entry = Entry {
             family,
             generation,

@@ -86,7 +86,8 @@ fn forward_without_upstream_answers_200() {
 
 #[test]
 fn forward_to_a_dead_upstream_answers_502() {
-    let dead = format!("http://127.0.0.1:{}", support::free_port());
+    // A privileged port: nothing listens there, and no test's server is ever given it.
+    let dead = "http://127.0.0.1:1".to_string();
     let fault = FaultServer::start(Some(dead));
     let response = http_request(&format!("{}/x", fault.url()), "PUT", &[], b"m 1\n").unwrap();
     assert_eq!(response.status, 502);

@@ -197,11 +197,13 @@ impl<K: Kind> Series<K> {
     }
 }
 
-fn new_series<K: Kind>(cfg: &K::Config, labels: LabelValues, now: u32) -> Arc<Series<K>> {
+/// A new series starts touched, so no eviction considers it before a snapshot has seen it
+/// and set `idle_since`: creating one reads no clock.
+fn new_series<K: Kind>(cfg: &K::Config, labels: LabelValues) -> Arc<Series<K>> {
     Arc::new(Series {
         cell: K::new_cell(cfg),
         touched: AtomicBool::new(true),
-        idle_since: AtomicU32::new(now),
+        idle_since: AtomicU32::new(0),
         labels,
     })
 }
@@ -432,7 +434,7 @@ impl<K: Kind> Family<K> {
         if truncated {
             self.stats.truncated.fetch_add(1, Relaxed);
         }
-        let s = new_series::<K>(&self.cfg, LabelValues::new(values), self.shared.now_secs());
+        let s = new_series::<K>(&self.cfg, LabelValues::new(values));
         map.insert(h, s.clone(), self.desc.exposed.len());
         s
     }
@@ -441,7 +443,7 @@ impl<K: Kind> Family<K> {
         self.overflow
             .get_or_init(|| {
                 let values = vec![OVERFLOW_VALUE; self.desc.exposed.len()];
-                new_series::<K>(&self.cfg, LabelValues::new(&values), self.shared.now_secs())
+                new_series::<K>(&self.cfg, LabelValues::new(&values))
             })
             .clone()
     }

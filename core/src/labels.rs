@@ -268,29 +268,60 @@ impl<'a> LabelSlice<'a> {
     }
 }
 
-/// The label values of one series, in the order of the family's label names, in a single
-/// allocation: `n` little-endian `u32` end offsets followed by the UTF-8 bytes.
-pub(crate) struct LabelValues(Box<[u8]>);
+/// The label values of one series, in the order of the family's label names: `n`
+/// little-endian `u32` end offsets followed by the UTF-8 bytes. Up to [`INLINE`] bytes of
+/// that (three short values) sit inside the series itself, so the series and its labels
+/// are one allocation and one place in memory; longer ones take a second allocation.
+pub(crate) struct LabelValues(Repr);
+
+/// Encoded label bytes a series holds without a separate allocation.
+const INLINE: usize = 38;
+
+enum Repr {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
 
 impl LabelValues {
     pub(crate) fn new<S: AsRef<str>>(values: &[S]) -> Self {
         let n = values.len();
-        let total: usize = values.iter().map(|v| v.as_ref().len()).sum();
-        let mut buf = Vec::with_capacity(4 * n + total);
-        let mut end = 0u32;
-        for v in values {
-            end += v.as_ref().len() as u32;
-            buf.extend_from_slice(&end.to_le_bytes());
+        let total = 4 * n + values.iter().map(|v| v.as_ref().len()).sum::<usize>();
+        let fill = |buf: &mut [u8]| {
+            let (ends, data) = buf.split_at_mut(4 * n);
+            let mut end = 0usize;
+            for (v, e) in values.iter().zip(ends.chunks_exact_mut(4)) {
+                let v = v.as_ref().as_bytes();
+                data[end..end + v.len()].copy_from_slice(v);
+                end += v.len();
+                e.copy_from_slice(&(end as u32).to_le_bytes());
+            }
+        };
+        if total <= INLINE {
+            let mut buf = [0u8; INLINE];
+            fill(&mut buf[..total]);
+            LabelValues(Repr::Inline {
+                len: total as u8,
+                buf,
+            })
+        } else {
+            let mut buf = vec![0u8; total].into_boxed_slice();
+            fill(&mut buf);
+            LabelValues(Repr::Heap(buf))
         }
-        for v in values {
-            buf.extend_from_slice(v.as_ref().as_bytes());
+    }
+
+    /// The encoded bytes: offsets, then values.
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, buf } => &buf[..*len as usize],
+            Repr::Heap(b) => b,
         }
-        LabelValues(buf.into())
     }
 
     #[inline]
     fn end(&self, i: usize) -> usize {
-        let b = &self.0[4 * i..4 * i + 4];
+        let b = &self.bytes()[4 * i..4 * i + 4];
         u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
     }
 
@@ -298,7 +329,7 @@ impl LabelValues {
     #[inline]
     pub(crate) fn get(&self, n: usize, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.end(i - 1) };
-        let bytes = &self.0[4 * n + start..4 * n + self.end(i)];
+        let bytes = &self.bytes()[4 * n + start..4 * n + self.end(i)];
         // SAFETY: the bytes were copied from `&str` values in `new` and the offsets delimit
         // exactly those values, so every slice is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(bytes) }
@@ -308,7 +339,7 @@ impl LabelValues {
     #[inline]
     pub(crate) fn matches<S: AsRef<str>>(&self, values: &[S]) -> bool {
         let n = values.len();
-        let buf: &[u8] = &self.0;
+        let buf: &[u8] = self.bytes();
         let data = 4 * n;
         if buf.len() < data {
             return false;
@@ -334,11 +365,6 @@ impl LabelValues {
 
     pub(crate) fn iter(&self, n: usize) -> impl Iterator<Item = &str> + '_ {
         (0..n).map(move |i| self.get(n, i))
-    }
-
-    /// The encoded bytes, to copy into a snapshot.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.0
     }
 }
 
@@ -420,6 +446,15 @@ mod tests {
             assert!(LabelValues::new(&[x]).matches(&[x]));
         }
         assert_ne!(hash_values(&["ab", "c"]), hash_values(&["a", "bc"]));
+        // Around the size held inside the series: 4 bytes of offset per value, then bytes.
+        for len in [INLINE - 5, INLINE - 4, INLINE - 3, 300] {
+            let one = "x".repeat(len);
+            let v = LabelValues::new(&[one.as_str()]);
+            assert_eq!(v.bytes().len(), 4 + len);
+            assert!(v.matches(&[one.as_str()]));
+            assert!(!v.matches(&[&one[1..]]));
+            assert_eq!(v.iter(1).collect::<Vec<_>>(), vec![one.as_str()]);
+        }
         let empty = LabelValues::new::<&str>(&[]);
         assert!(empty.matches::<&str>(&[]));
     }

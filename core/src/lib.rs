@@ -46,7 +46,7 @@ pub use metric::MetricType;
 pub use pusher::{FlushReport, Pusher};
 pub use registry::{MetricBuilder, Registry, RegistryBuilder};
 pub use sampling::Sampling;
-pub use snapshot::{FamilySnapshot, SeriesRef, Snapshot, Value};
+pub use snapshot::{FamilySnapshot, HistogramValue, SeriesRef, Snapshot, SummaryValue, Value};
 pub use stats::Stats;
 pub use transport::BreakerState;
 

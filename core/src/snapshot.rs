@@ -5,33 +5,44 @@ use crate::labels::LabelSlice;
 use crate::metric::{Desc, MetricType};
 use std::sync::{Arc, Mutex};
 
-/// The value of one series at snapshot time.
+/// The value of one series at snapshot time. Histograms and summaries are boxed, so that
+/// a snapshot of many counters and gauges takes 16 bytes per value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A counter's total.
     Counter(f64),
     /// A gauge's value.
     Gauge(f64),
-    /// A histogram: cumulative counts per bucket (the last is `+Inf` and equals `count`).
-    Histogram {
-        /// Upper bounds of the finite buckets.
-        bounds: Arc<[f64]>,
-        /// Cumulative count per bucket, `bounds.len() + 1` entries.
-        cumulative: Vec<u64>,
-        /// Number of observations.
-        count: u64,
-        /// Sum of observations.
-        sum: f64,
-    },
-    /// A summary: `(quantile, value)` pairs over the window, all-time sum and count.
-    Summary {
-        /// `(quantile, value)`; the value is NaN when the window holds no observation.
-        quantiles: Vec<(f64, f64)>,
-        /// Sum of observations.
-        sum: f64,
-        /// Number of observations.
-        count: u64,
-    },
+    /// A histogram.
+    Histogram(Box<HistogramValue>),
+    /// A summary.
+    Summary(Box<SummaryValue>),
+}
+
+/// A histogram at snapshot time: cumulative counts per bucket (the last is `+Inf` and
+/// equals `count`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramValue {
+    /// Upper bounds of the finite buckets.
+    pub bounds: Arc<[f64]>,
+    /// Cumulative count per bucket, `bounds.len() + 1` entries.
+    pub cumulative: Vec<u64>,
+    /// Number of observations.
+    pub count: u64,
+    /// Sum of observations.
+    pub sum: f64,
+}
+
+/// A summary at snapshot time: `(quantile, value)` pairs over the window, all-time sum and
+/// count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryValue {
+    /// `(quantile, value)`; the value is NaN when the window holds no observation.
+    pub quantiles: Vec<(f64, f64)>,
+    /// Sum of observations.
+    pub sum: f64,
+    /// Number of observations.
+    pub count: u64,
 }
 
 #[derive(Clone)]

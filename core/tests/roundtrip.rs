@@ -99,12 +99,13 @@ fn text_output_parses_back_to_the_same_families_and_values() {
                 .collect();
             match series.value() {
                 Value::Counter(v) | Value::Gauge(v) => expected.push(line(f.name(), &labels, *v)),
-                Value::Histogram {
-                    bounds,
-                    cumulative,
-                    count,
-                    sum,
-                } => {
+                Value::Histogram(h) => {
+                    let pushmetrics::HistogramValue {
+                        bounds,
+                        cumulative,
+                        count,
+                        sum,
+                    } = &**h;
                     for (i, c) in cumulative.iter().enumerate() {
                         let le = bounds.get(i).map_or("+Inf".to_string(), |b| format!("{b}"));
                         let mut l = labels.clone();
@@ -114,11 +115,12 @@ fn text_output_parses_back_to_the_same_families_and_values() {
                     expected.push(line(&format!("{}_sum", f.name()), &labels, *sum));
                     expected.push(line(&format!("{}_count", f.name()), &labels, *count as f64));
                 }
-                Value::Summary {
-                    quantiles,
-                    sum,
-                    count,
-                } => {
+                Value::Summary(q) => {
+                    let pushmetrics::SummaryValue {
+                        quantiles,
+                        sum,
+                        count,
+                    } = &**q;
                     for (q, v) in quantiles {
                         let mut l = labels.clone();
                         l.push(("quantile".into(), format!("{q}")));

@@ -197,12 +197,13 @@ fn family_json(f: &pushmetrics::FamilySnapshot) -> MetricJson {
                 labels: labels.clone(),
                 metric_name: None,
             }),
-            Value::Histogram {
-                bounds,
-                cumulative,
-                count,
-                sum,
-            } => {
+            Value::Histogram(h) => {
+                let pushmetrics::HistogramValue {
+                    bounds,
+                    cumulative,
+                    count,
+                    sum,
+                } = &**h;
                 for (i, c) in cumulative.iter().enumerate() {
                     let le = bounds.get(i).map_or("+Inf".to_owned(), |b| b.to_string());
                     values.push(SampleJson {
@@ -222,11 +223,12 @@ fn family_json(f: &pushmetrics::FamilySnapshot) -> MetricJson {
                     metric_name: Some(format!("{name}_count")),
                 });
             }
-            Value::Summary {
-                quantiles,
-                sum,
-                count,
-            } => {
+            Value::Summary(q) => {
+                let pushmetrics::SummaryValue {
+                    quantiles,
+                    sum,
+                    count,
+                } = &**q;
                 for (q, v) in quantiles.iter() {
                     values.push(SampleJson {
                         value: *v,

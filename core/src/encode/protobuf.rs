@@ -123,12 +123,13 @@ pub fn family_message(f: &FamilySnapshot) -> pb::MetricFamily {
             match s.value() {
                 Value::Counter(v) => m.counter = Some(pb::Counter { value: Some(*v) }),
                 Value::Gauge(v) => m.gauge = Some(pb::Gauge { value: Some(*v) }),
-                Value::Histogram {
-                    bounds,
-                    cumulative,
-                    count,
-                    sum,
-                } => {
+                Value::Histogram(h) => {
+                    let crate::snapshot::HistogramValue {
+                        bounds,
+                        cumulative,
+                        count,
+                        sum,
+                    } = &**h;
                     // The +Inf bucket is implied by sample_count, as client_golang sends it.
                     m.histogram = Some(pb::Histogram {
                         sample_count: Some(*count),
@@ -143,11 +144,12 @@ pub fn family_message(f: &FamilySnapshot) -> pb::MetricFamily {
                             .collect(),
                     })
                 }
-                Value::Summary {
-                    quantiles,
-                    sum,
-                    count,
-                } => {
+                Value::Summary(q) => {
+                    let crate::snapshot::SummaryValue {
+                        quantiles,
+                        sum,
+                        count,
+                    } = &**q;
                     m.summary = Some(pb::Summary {
                         sample_count: Some(*count),
                         sample_sum: Some(*sum),

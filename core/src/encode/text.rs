@@ -123,12 +123,13 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
         label_block(&s, &mut labels);
         match s.value() {
             Value::Counter(_) | Value::Gauge(_) => unreachable!("written above"),
-            Value::Histogram {
-                bounds,
-                cumulative,
-                count,
-                sum,
-            } => {
+            Value::Histogram(h) => {
+                let crate::snapshot::HistogramValue {
+                    bounds,
+                    cumulative,
+                    count,
+                    sum,
+                } = &**h;
                 let mut le = Vec::with_capacity(24);
                 for (i, c) in cumulative.iter().enumerate() {
                     le.clear();
@@ -143,11 +144,12 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
                 sample(out, name, b"_sum", &labels, None, *sum);
                 sample_u64(out, name, b"_count", &labels, None, *count);
             }
-            Value::Summary {
-                quantiles,
-                sum,
-                count,
-            } => {
+            Value::Summary(q) => {
+                let crate::snapshot::SummaryValue {
+                    quantiles,
+                    sum,
+                    count,
+                } = &**q;
                 let mut q = Vec::with_capacity(24);
                 for (quantile, v) in quantiles {
                     q.clear();

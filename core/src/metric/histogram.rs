@@ -175,12 +175,12 @@ impl Kind for HistogramKind {
                 acc
             })
             .collect();
-        Value::Histogram {
+        Value::Histogram(Box::new(crate::snapshot::HistogramValue {
             bounds: b.bounds.clone(),
             count: acc,
             cumulative,
             sum: f64::from_bits(cell.sum.load(Relaxed)),
-        }
+        }))
     }
 }
 

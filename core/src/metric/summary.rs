@@ -115,7 +115,7 @@ impl Kind for SummaryKind {
         for w in &st.windows {
             merged.merge(w);
         }
-        Value::Summary {
+        Value::Summary(Box::new(crate::snapshot::SummaryValue {
             quantiles: cfg
                 .quantiles
                 .iter()
@@ -123,7 +123,7 @@ impl Kind for SummaryKind {
                 .collect(),
             sum: st.sum,
             count: st.count,
-        }
+        }))
     }
 }
 

@@ -25,7 +25,33 @@ fn main() {
                 h.observe(black_box(v)).unwrap();
             }
         }
-        "encode" | "create" => {
+        "create" => {
+            let labels: Vec<[String; 3]> = (0..100_000)
+                .map(|i| {
+                    [
+                        format!("svc{}", i % 10),
+                        format!("/route/{i}"),
+                        format!("{}", 200 + i % 5),
+                    ]
+                })
+                .collect();
+            for _ in 0..3 {
+                let reg = pushmetrics::Registry::builder()
+                    .max_series(1 << 30)
+                    .build()
+                    .unwrap();
+                let c = reg
+                    .counter("s_total", "s")
+                    .labels(&["svc", "route", "code"])
+                    .max_series(1 << 30)
+                    .build_vec()
+                    .unwrap();
+                for l in &labels {
+                    c.inc(l).unwrap();
+                }
+            }
+        }
+        "encode" => {
             let c = reg
                 .counter("s_total", "s")
                 .labels(&["svc", "route", "code"])
@@ -47,6 +73,6 @@ fn main() {
                 black_box(&buf);
             }
         }
-        _ => eprintln!("usage: profile labelled|observe|encode"),
+        _ => eprintln!("usage: profile labelled|observe|encode|create"),
     }
 }

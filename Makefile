@@ -20,7 +20,9 @@ demo: deps
 test: deps
 	@bash tests/run.sh $(LANGS)
 
-test-%: deps
+# One suite: make test-rust, test-c, test-python, test-node or test-docs. A static pattern
+# rule, because make looks up no implicit rule for a phony target.
+$(addprefix test-,$(LANGS)): test-%: deps
 	@bash tests/run.sh $*
 
 bench: deps

@@ -275,59 +275,40 @@ fn main() {
     // New-series creation and memory per 3-label series.
     {
         let series = 100_000;
-        let labels: Vec<[String; 3]> = (0..series)
-            .map(|i| {
-                [
-                    format!("svc{}", i % 10),
-                    format!("/route/{i}"),
-                    format!("{}", 200 + i % 5),
-                ]
-            })
-            .collect();
+        let labels = pushmetrics_bench::series_labels(series);
         type L3 = [(&'static str, String); 3];
+        type ClientFamily = prometheus_client::metrics::family::Family<
+            L3,
+            prometheus_client::metrics::counter::Counter,
+        >;
+        // The same series in each library, one increment each.
+        let prom_vec = |labels: &[[String; 3]]| {
+            let c = prometheus::CounterVec::new(
+                prometheus::Opts::new("s_total", "s"),
+                &["svc", "route", "code"],
+            )
+            .unwrap();
+            for l in labels {
+                c.with_label_values(&[&l[0], &l[1], &l[2]]).inc();
+            }
+            c
+        };
+        let client_family = |labels: &[[String; 3]]| {
+            let f = ClientFamily::default();
+            for l in labels {
+                f.get_or_create(&[
+                    ("svc", l[0].clone()),
+                    ("route", l[1].clone()),
+                    ("code", l[2].clone()),
+                ])
+                .inc();
+            }
+            f
+        };
         let [ours_ms, prom_ms, client_ms] = ms([
-            &mut || {
-                let reg = pushmetrics::Registry::builder()
-                    .max_series(1 << 30)
-                    .build()
-                    .unwrap();
-                let c = reg
-                    .counter("s_total", "s")
-                    .labels(&["svc", "route", "code"])
-                    .max_series(1 << 30)
-                    .build_vec()
-                    .unwrap();
-                for l in &labels {
-                    c.inc(l).unwrap();
-                }
-                Box::new((reg, c))
-            },
-            &mut || {
-                let c = prometheus::CounterVec::new(
-                    prometheus::Opts::new("s_total", "s"),
-                    &["svc", "route", "code"],
-                )
-                .unwrap();
-                for l in &labels {
-                    c.with_label_values(&[&l[0], &l[1], &l[2]]).inc();
-                }
-                Box::new(c)
-            },
-            &mut || {
-                let f: prometheus_client::metrics::family::Family<
-                    L3,
-                    prometheus_client::metrics::counter::Counter,
-                > = Default::default();
-                for l in &labels {
-                    f.get_or_create(&[
-                        ("svc", l[0].clone()),
-                        ("route", l[1].clone()),
-                        ("code", l[2].clone()),
-                    ])
-                    .inc();
-                }
-                Box::new(f)
-            },
+            &mut || Box::new(pushmetrics_bench::series_registry("s_total", &labels)),
+            &mut || Box::new(prom_vec(&labels)),
+            &mut || Box::new(client_family(&labels)),
         ]);
         let per = |m: f64| m * 1e6 / series as f64;
         rows.push(Row {
@@ -341,83 +322,18 @@ fn main() {
             workload: "memory per 3-label counter series",
             unit: "bytes",
             ours: bytes_per_series(series, |n| {
-                let reg = pushmetrics::Registry::builder()
-                    .max_series(1 << 30)
-                    .build()
-                    .unwrap();
-                let c = reg
-                    .counter("s_total", "s")
-                    .labels(&["svc", "route", "code"])
-                    .max_series(1 << 30)
-                    .build_vec()
-                    .unwrap();
-                for l in &labels[..n] {
-                    c.inc(l).unwrap();
-                }
-                Box::new((reg, c))
+                Box::new(pushmetrics_bench::series_registry("s_total", &labels[..n]))
             }),
-            prom: bytes_per_series(series, |n| {
-                let c = prometheus::CounterVec::new(
-                    prometheus::Opts::new("s_total", "s"),
-                    &["svc", "route", "code"],
-                )
-                .unwrap();
-                for l in &labels[..n] {
-                    c.with_label_values(&[&l[0], &l[1], &l[2]]).inc();
-                }
-                Box::new(c)
-            }),
-            client: bytes_per_series(series, |n| {
-                let f: prometheus_client::metrics::family::Family<
-                    L3,
-                    prometheus_client::metrics::counter::Counter,
-                > = Default::default();
-                for l in &labels[..n] {
-                    f.get_or_create(&[
-                        ("svc", l[0].clone()),
-                        ("route", l[1].clone()),
-                        ("code", l[2].clone()),
-                    ])
-                    .inc();
-                }
-                Box::new(f)
-            }),
+            prom: bytes_per_series(series, |n| Box::new(prom_vec(&labels[..n]))),
+            client: bytes_per_series(series, |n| Box::new(client_family(&labels[..n]))),
         });
 
         // Snapshot + text encoding of 100,000 series.
-        let reg = pushmetrics::Registry::builder()
-            .max_series(1 << 30)
-            .build()
-            .unwrap();
-        let c = reg
-            .counter("s_total", "s")
-            .labels(&["svc", "route", "code"])
-            .max_series(1 << 30)
-            .build_vec()
-            .unwrap();
+        let (reg, _c) = pushmetrics_bench::series_registry("s_total", &labels);
         let prom_reg = prometheus::Registry::new();
-        let pc = prometheus::CounterVec::new(
-            prometheus::Opts::new("s_total", "s"),
-            &["svc", "route", "code"],
-        )
-        .unwrap();
-        prom_reg.register(Box::new(pc.clone())).unwrap();
+        prom_reg.register(Box::new(prom_vec(&labels))).unwrap();
         let mut client_reg = prometheus_client::registry::Registry::default();
-        let f: prometheus_client::metrics::family::Family<
-            L3,
-            prometheus_client::metrics::counter::Counter,
-        > = Default::default();
-        client_reg.register("s", "s", f.clone());
-        for l in &labels {
-            c.inc(l).unwrap();
-            pc.with_label_values(&[&l[0], &l[1], &l[2]]).inc();
-            f.get_or_create(&[
-                ("svc", l[0].clone()),
-                ("route", l[1].clone()),
-                ("code", l[2].clone()),
-            ])
-            .inc();
-        }
+        client_reg.register("s", "s", client_family(&labels));
         let mut buf = Vec::new();
         let [o, p, c] = ms([
             &mut || {

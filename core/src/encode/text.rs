@@ -349,38 +349,17 @@ fn escape_slow(bytes: &[u8], quote: bool, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends `b`. Short slices (most names and label values) are copied with two fixed-size
-/// overlapping moves instead of a `memcpy` call, which costs more than the copy itself.
+/// Appends `b`; short slices (most names and label values) without a `memcpy` call, which
+/// costs more than the copy itself (see [`copy_short`]).
 #[inline]
 fn put(out: &mut Vec<u8>, b: &[u8]) {
-    let n = b.len();
-    if n <= 16 && out.capacity() - out.len() >= 16 {
-        // SAFETY: there are at least 16 spare bytes after len, so every write stays inside
-        // the allocation; every byte up to len + n is written before set_len, and every
-        // read is at an index below n.
-        unsafe {
-            let dst = out.as_mut_ptr().add(out.len());
-            let src = b.as_ptr();
-            match n {
-                0 => {}
-                1..=3 => {
-                    *dst = *src;
-                    *dst.add(n / 2) = *src.add(n / 2);
-                    *dst.add(n - 1) = *src.add(n - 1);
-                }
-                4..=7 => {
-                    std::ptr::copy_nonoverlapping(src, dst, 4);
-                    std::ptr::copy_nonoverlapping(src.add(n - 4), dst.add(n - 4), 4);
-                }
-                _ => {
-                    std::ptr::copy_nonoverlapping(src, dst, 8);
-                    std::ptr::copy_nonoverlapping(src.add(n - 8), dst.add(n - 8), 8);
-                }
-            }
-            out.set_len(out.len() + n);
-        }
-    } else {
-        out.extend_from_slice(b);
+    out.reserve(b.len());
+    // SAFETY: the reservation makes room for `b.len()` bytes after len, all of which
+    // `copy_short` writes before set_len; `b` is not inside `out`'s spare capacity.
+    unsafe {
+        let len = out.len();
+        copy_short(out.as_mut_ptr().add(len), b);
+        out.set_len(len + b.len());
     }
 }
 

@@ -26,46 +26,14 @@ fn main() {
             }
         }
         "create" => {
-            let labels: Vec<[String; 3]> = (0..100_000)
-                .map(|i| {
-                    [
-                        format!("svc{}", i % 10),
-                        format!("/route/{i}"),
-                        format!("{}", 200 + i % 5),
-                    ]
-                })
-                .collect();
+            let labels = pushmetrics_bench::series_labels(100_000);
             for _ in 0..3 {
-                let reg = pushmetrics::Registry::builder()
-                    .max_series(1 << 30)
-                    .build()
-                    .unwrap();
-                let c = reg
-                    .counter("s_total", "s")
-                    .labels(&["svc", "route", "code"])
-                    .max_series(1 << 30)
-                    .build_vec()
-                    .unwrap();
-                for l in &labels {
-                    c.inc(l).unwrap();
-                }
+                black_box(pushmetrics_bench::series_registry("s_total", &labels));
             }
         }
         "encode" => {
-            let c = reg
-                .counter("s_total", "s")
-                .labels(&["svc", "route", "code"])
-                .max_series(1 << 30)
-                .build_vec()
-                .unwrap();
-            for i in 0..100_000 {
-                c.inc(&[
-                    format!("svc{}", i % 10),
-                    format!("/route/{i}"),
-                    format!("{}", 200 + i % 5),
-                ])
-                .unwrap();
-            }
+            let labels = pushmetrics_bench::series_labels(100_000);
+            let (reg, _c) = pushmetrics_bench::series_registry("s_total", &labels);
             let mut buf = Vec::new();
             for _ in 0..5 {
                 buf.clear();

@@ -16,24 +16,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// `series` series of one counter, series `i` at `i`.
 fn registry(series: usize) -> Registry {
-    let reg = Registry::builder().max_series(1 << 30).build().unwrap();
-    let c = reg
-        .counter("bench_requests_total", "Requests")
-        .labels(&["svc", "route", "code"])
-        .max_series(1 << 30)
-        .build_vec()
-        .unwrap();
-    for i in 0..series {
-        c.inc_by(
-            &[
-                format!("svc{}", i % 10),
-                format!("/route/{i}"),
-                format!("{}", 200 + i % 5),
-            ],
-            i as f64,
-        )
-        .unwrap();
+    let (reg, c) = pushmetrics_bench::series_counter("bench_requests_total");
+    for (i, l) in pushmetrics_bench::series_labels(series).iter().enumerate() {
+        c.inc_by(l, i as f64).unwrap();
     }
     reg
 }

@@ -81,9 +81,9 @@ impl Hasher64 {
     }
 }
 
-/// At most this many label values make a [`ShortKey`].
+/// At most this many label values make a short [`SeriesKey`].
 pub(crate) const SHORT_VALUES: usize = 4;
-/// Longest label value, in bytes, a [`ShortKey`] holds.
+/// Longest label value, in bytes, a short [`SeriesKey`] holds.
 pub(crate) const SHORT_LEN: usize = 8;
 
 /// What identifies a label set in the per-thread series cache. A set of up to

@@ -271,8 +271,9 @@ impl<K: Kind> Family<K> {
     }
 
     /// Runs `f` on the series for `values` (in declared order) without cloning its handle.
-    /// A repeated call is answered by the per-thread cache: a hash of the values and a
-    /// comparison of a few words; otherwise it takes a read lock and the map.
+    /// A repeated call is answered by the per-thread cache: short values are compared as a
+    /// few words, others hashed and compared byte by byte; otherwise it takes a read lock
+    /// and the map.
     #[inline]
     pub(crate) fn with_series<S: AsRef<str>, R>(
         &self,

@@ -199,7 +199,9 @@ fn delete_on_shutdown_removes_the_group() {
     pusher.flush(Duration::from_secs(3)).unwrap();
     assert!(gw.group_exists(&[("job", "deleted"), ("instance", "i1")]));
     pusher.shutdown(Duration::from_secs(3)).unwrap();
-    assert!(!gw.group_exists(&[("job", "deleted"), ("instance", "i1")]));
+    // The gateway answers a DELETE with 202 and applies it just after.
+    assert!(wait_until(Duration::from_secs(3), || !gw
+        .group_exists(&[("job", "deleted"), ("instance", "i1")])));
 }
 
 #[test]

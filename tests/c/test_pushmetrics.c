@@ -755,8 +755,11 @@ static int test_every_pusher_option_is_accepted_and_checked(void) {
     const char *labels[] = {"job=\"c_options\"", "instance=\"a/b\"", NULL};
     double v = 0;
     CHECK(gateway_value("options_gauge", labels, &v) == 0 && v == 3);
-    /* delete_on_shutdown removes the group. */
+    /* delete_on_shutdown removes the group (the gateway answers 202 and applies it just
+       after). */
     OK(pm_pusher_shutdown(p, 5000));
+    for (int i = 0; i < 150 && gateway_value("options_gauge", labels, &v) == 0; i++)
+        usleep(20 * 1000);
     CHECK(gateway_value("options_gauge", labels, &v) != 0);
     pm_pusher_free(p);
 

@@ -84,4 +84,16 @@ function unique(prefix) {
   return `${prefix}_${process.pid}_${n}`;
 }
 
-module.exports = { PKG, PGW_URL, scrape, valueOf, runScript, hungServer, unique };
+/** `scrape(job)` once the gateway holds nothing of `job` or `ms` pass: it answers a DELETE
+ * with 202 and applies it just after. */
+async function scrapeWhenGone(job, ms = 3000) {
+  const deadline = Date.now() + ms;
+  let got = await scrape(job);
+  while (got.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    got = await scrape(job);
+  }
+  return got;
+}
+
+module.exports = { PKG, PGW_URL, scrape, scrapeWhenGone, valueOf, runScript, hungServer, unique };

@@ -76,6 +76,15 @@ def gateway_groups(url: str, job: str) -> list[dict[str, str]]:
     return [g["labels"] for g in data if g["labels"].get("job") == job]
 
 
+def gateway_groups_when_settled(url: str, job: str, timeout: float = 3.0) -> list[dict[str, str]]:
+    """`gateway_groups` once none remain or `timeout` passes: the gateway answers a DELETE
+    with 202 and applies it just after."""
+    deadline = time.monotonic() + timeout
+    while (groups := gateway_groups(url, job)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return groups
+
+
 @pytest.fixture
 def hung_server() -> Iterator[str]:
     """http://127.0.0.1:PORT of a server that accepts connections and never answers."""

@@ -9,7 +9,7 @@ import time
 
 import pushmetrics as pm
 import pytest
-from conftest import gateway_groups, gateway_samples
+from conftest import gateway_groups, gateway_groups_when_settled, gateway_samples
 
 
 def test_pusher_flush_delivers_exact_values_and_reports_stats(pgw_url, job):
@@ -90,7 +90,7 @@ def test_push_pushadd_and_delete_from_gateway(pgw_url, job):
     pm.push_to_gateway(pgw_url, job, other, grouping_key={"instance": "x"}, timeout=5)
     assert ("a_total", ()) not in gateway_samples(pgw_url, job, instance="x")
     pm.delete_from_gateway(pgw_url, job, grouping_key={"instance": "x"})
-    assert gateway_groups(pgw_url, job) == []
+    assert gateway_groups_when_settled(pgw_url, job) == []
 
 
 def test_push_errors_are_typed_and_name_the_problem(pgw_url, hung_server, job):

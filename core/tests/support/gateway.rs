@@ -197,6 +197,10 @@ impl Gateway {
     pub fn wipe(&self) {
         let (status, body) = self.request("PUT", "/api/v1/admin/wipe", b"");
         assert_eq!(status, 202, "wipe: {body}");
+        // 202: the gateway applies it just after.
+        super::wait_until(Duration::from_secs(3), || {
+            self.series("push_time_seconds").is_empty()
+        });
     }
 
     /// Every sample named `name` in `/metrics`.

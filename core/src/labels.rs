@@ -91,7 +91,7 @@ pub(crate) const SHORT_LEN: usize = 8;
 /// `status`) is held as one word per value plus their lengths: equal keys mean equal values,
 /// so a lookup compares a few words instead of the bytes again, and hashes nothing. Any
 /// other set is held by its [`hash_values`] alone, and a lookup must compare the values too.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub(crate) struct SeriesKey {
     /// The values' words, or the hash (first word) of a long key.
     words: [u64; SHORT_VALUES],

@@ -281,8 +281,8 @@ impl<K: Kind> Family<K> {
         f: impl FnOnce(&Series<K>) -> R,
     ) -> Result<R> {
         self.check_count(values.len())?;
-        if self.cacheable {
-            if let Some(key) = SeriesKey::short(values).filter(|_| self.short_values_fit) {
+        if self.cacheable && self.short_values_fit {
+            if let Some(key) = SeriesKey::short(values) {
                 return Ok(self.with_cached(values, key, f));
             }
         }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The core's needs: a Pushgateway for the end-to-end tests, curl and openssl for the test
-# helpers (TLS material), and prometheus_client's parser for the text round-trip test.
+# The core's needs: a Pushgateway, Prometheus and VictoriaMetrics for the end-to-end tests,
+# curl and openssl for the test helpers (TLS material), and prometheus_client's parser for
+# the text round-trip test.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-apt_need prometheus-pushgateway curl openssl
+apt_need prometheus-pushgateway prometheus victoria-metrics curl openssl
 command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)" >&2; exit 1; }
 venv_need prometheus_client

@@ -38,6 +38,41 @@ impl Method {
     }
 }
 
+/// Where a pusher delivers: a Pushgateway group, or Prometheus remote write.
+///
+/// Chosen explicitly (never guessed from the URL): `PUSHMETRICS_TARGET=remote_write`
+/// or [`PusherBuilder::target`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Target {
+    /// A Pushgateway group: `PUT`/`POST` to `/metrics/job/<job>{/<label>/<value>}`.
+    #[default]
+    Pushgateway,
+    /// Prometheus remote write 1.0 (protobuf + snappy `POST`) to one or more receivers:
+    /// Prometheus, VictoriaMetrics, Mimir, Cortex, Thanos Receive. Every URL is the full
+    /// write endpoint (`http://prometheus:9090/api/v1/write`).
+    RemoteWrite,
+}
+
+impl Target {
+    /// Parses `pushgateway` or `remote_write` (any case, `-` for `_` accepted).
+    pub fn parse(s: &str) -> Result<Target> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "pushgateway" | "gateway" => Ok(Target::Pushgateway),
+            "remote_write" | "remotewrite" => Ok(Target::RemoteWrite),
+            _ => Err(Error::InvalidConfig(format!(
+                "target {s:?} must be pushgateway or remote_write"
+            ))),
+        }
+    }
+    /// `pushgateway` or `remote_write`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Pushgateway => "pushgateway",
+            Target::RemoteWrite => "remote_write",
+        }
+    }
+}
+
 impl Format {
     /// Parses `text` or `protobuf` (any case).
     pub fn parse(s: &str) -> Result<Format> {
@@ -68,7 +103,10 @@ impl Format {
 /// ```
 #[derive(Clone, Debug)]
 pub struct PusherBuilder {
+    pub(crate) target: Target,
     pub(crate) url: String,
+    /// Further remote-write receivers, after `url`.
+    pub(crate) more_urls: Vec<String>,
     pub(crate) job: String,
     pub(crate) grouping: Vec<(String, String)>,
     pub(crate) method: Method,
@@ -84,6 +122,10 @@ pub struct PusherBuilder {
     pub(crate) breaker_threshold: u32,
     pub(crate) breaker_open: Duration,
     pub(crate) max_body_bytes: usize,
+    pub(crate) max_samples_per_send: usize,
+    pub(crate) max_in_flight: usize,
+    pub(crate) max_pending_samples: usize,
+    pub(crate) staleness_markers: bool,
     pub(crate) delete_on_shutdown: bool,
     pub(crate) self_metrics: bool,
     pub(crate) shutdown_timeout: Duration,
@@ -94,7 +136,9 @@ pub struct PusherBuilder {
 impl PusherBuilder {
     pub(crate) fn new(url: &str) -> PusherBuilder {
         PusherBuilder {
+            target: Target::Pushgateway,
             url: url.to_owned(),
+            more_urls: Vec::new(),
             job: String::new(),
             grouping: Vec::new(),
             method: Method::Put,
@@ -110,6 +154,10 @@ impl PusherBuilder {
             breaker_threshold: 5,
             breaker_open: Duration::from_secs(30),
             max_body_bytes: 16 << 20,
+            max_samples_per_send: 2000,
+            max_in_flight: 4,
+            max_pending_samples: 500_000,
+            staleness_markers: true,
             delete_on_shutdown: false,
             self_metrics: true,
             shutdown_timeout: Duration::from_secs(5),
@@ -118,9 +166,49 @@ impl PusherBuilder {
         }
     }
 
-    /// The gateway's base URL, `http(s)://host:port` (replaces the one given to `builder`).
+    /// The gateway's base URL, `http(s)://host:port`, or for remote write the receiver's
+    /// write endpoint (replaces the one given to `builder`, and any added receivers).
     pub fn url(mut self, url: &str) -> Self {
         self.url = url.to_owned();
+        self.more_urls.clear();
+        self
+    }
+    /// Pushgateway (default) or remote write.
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+    /// Remote write only: one more receiver, written to at the same time as the others
+    /// (replication, migration). Each receiver has its own queue, retries, breaker and
+    /// stats, and a dead one never delays the others.
+    pub fn add_url(mut self, url: &str) -> Self {
+        self.more_urls.push(url.to_owned());
+        self
+    }
+    /// Remote write only: most samples in one request (default 2000, as Prometheus's
+    /// `queue_config`).
+    pub fn max_samples_per_send(mut self, n: usize) -> Self {
+        self.max_samples_per_send = n;
+        self
+    }
+    /// Remote write only: requests in flight at once per receiver (default 4). Each series
+    /// always travels in the same lane, so its samples arrive in time order.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n;
+        self
+    }
+    /// Remote write only: samples held per receiver while it cannot take them (default
+    /// 500,000). Past the bound the oldest requests are dropped and counted in
+    /// `Stats::samples_dropped`.
+    pub fn max_pending_samples(mut self, n: usize) -> Self {
+        self.max_pending_samples = n;
+        self
+    }
+    /// Remote write only: at shutdown, after the final write, end every written series
+    /// with a Prometheus staleness marker (default true), so a finished job's series stop
+    /// at once instead of lingering for the 5-minute lookback.
+    pub fn staleness_markers(mut self, on: bool) -> Self {
+        self.staleness_markers = on;
         self
     }
     /// The job name (required).
@@ -314,7 +402,41 @@ impl PusherBuilder {
         if self.flush_deadline == Some(Duration::ZERO) {
             return Err(Error::InvalidConfig("flush_deadline must be > 0".into()));
         }
+        let counts = [
+            (
+                "max_samples_per_send",
+                self.max_samples_per_send,
+                1,
+                1_000_000,
+            ),
+            ("max_in_flight", self.max_in_flight, 1, 64),
+            (
+                "max_pending_samples",
+                self.max_pending_samples,
+                1,
+                usize::MAX,
+            ),
+        ];
+        for (name, n, min, max) in counts {
+            if n < min || n > max {
+                return Err(Error::InvalidConfig(format!(
+                    "{name} {n} must be between {min} and {max}"
+                )));
+            }
+        }
+        if self.target == Target::Pushgateway && !self.more_urls.is_empty() {
+            return Err(Error::InvalidConfig(format!(
+                "several urls ({} and {}) need target remote_write: a pusher writes to one Pushgateway",
+                crate::transport::http::redact_url(&self.url),
+                crate::transport::http::redact_url(&self.more_urls[0])
+            )));
+        }
         Ok(self)
+    }
+
+    /// Every receiver's URL: `url`, then those added with `add_url`.
+    pub(crate) fn urls(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.url.as_str()).chain(self.more_urls.iter().map(String::as_str))
     }
 
     pub(crate) fn effective_flush_deadline(&self) -> Duration {
@@ -356,8 +478,14 @@ impl PusherBuilder {
                 })
                 .transpose()
         };
+        if let Some(v) = var("PUSHMETRICS_TARGET") {
+            self.target = Target::parse(&v)?;
+        }
         if let Some(v) = var("PUSHMETRICS_URL") {
-            self.url = v;
+            // Several receivers, for remote write: comma-separated.
+            let mut urls = v.split(',').map(str::trim).filter(|u| !u.is_empty());
+            self.url = urls.next().unwrap_or_default().to_owned();
+            self.more_urls = urls.map(str::to_owned).collect();
         }
         if let Some(v) = var("PUSHMETRICS_JOB") {
             self.job = v;
@@ -415,6 +543,29 @@ impl PusherBuilder {
         }
         if let Some(v) = num("PUSHMETRICS_MAX_BODY_BYTES")? {
             self.max_body_bytes = v as usize;
+        }
+        let count = |name: &str| -> Result<Option<usize>> {
+            num(name)?
+                .map(|n| {
+                    if n >= 0.0 && n.fract() == 0.0 && n <= usize::MAX as f64 {
+                        Ok(n as usize)
+                    } else {
+                        Err(bad(name, &var(name).unwrap_or_default(), "a whole number"))
+                    }
+                })
+                .transpose()
+        };
+        if let Some(v) = count("PUSHMETRICS_MAX_SAMPLES_PER_SEND")? {
+            self.max_samples_per_send = v;
+        }
+        if let Some(v) = count("PUSHMETRICS_MAX_IN_FLIGHT")? {
+            self.max_in_flight = v;
+        }
+        if let Some(v) = count("PUSHMETRICS_MAX_PENDING_SAMPLES")? {
+            self.max_pending_samples = v;
+        }
+        if let Some(v) = flag("PUSHMETRICS_STALENESS_MARKERS")? {
+            self.staleness_markers = v;
         }
         if let Some(v) = flag("PUSHMETRICS_DELETE_ON_SHUTDOWN")? {
             self.delete_on_shutdown = v;

@@ -33,7 +33,7 @@ pub(crate) mod target;
 pub(crate) mod transport;
 
 pub use cardinality::{GuardCounts, OVERFLOW_VALUE};
-pub use config::{Method, PusherBuilder};
+pub use config::{Method, PusherBuilder, Target};
 pub use encode::Format;
 pub use error::{Error, Result};
 pub use metric::counter::{Counter, CounterVec};
@@ -47,7 +47,7 @@ pub use pusher::{FlushReport, Pusher};
 pub use registry::{MetricBuilder, Registry, RegistryBuilder};
 pub use sampling::Sampling;
 pub use snapshot::{FamilySnapshot, HistogramValue, SeriesRef, Snapshot, SummaryValue, Value};
-pub use stats::Stats;
+pub use stats::{ReceiverStats, Stats};
 pub use transport::BreakerState;
 
 /// The README's Rust example, compiled as a doc test so it cannot rot.

@@ -10,10 +10,10 @@ use crate::registry::Registry;
 use crate::snapshot::Snapshot;
 use crate::stats::{SelfMetrics, Stats};
 use crate::target::pushgateway::group_url;
+use crate::target::remote_write::RemoteWrite;
 use crate::transport::breaker::Breaker;
-use crate::transport::budget::RetryBudget;
-use crate::transport::http::{redact_url, Http, Outcome};
-use crate::transport::retry::{Backoff, Rng};
+use crate::transport::deliver::{Delivery, Failure};
+use crate::transport::http::redact_url;
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -45,6 +45,8 @@ enum Command {
 
 struct Shared {
     stats: Mutex<Stats>,
+    /// Remote-write receivers, whose numbers `stats()` reads live.
+    receivers: Vec<Arc<crate::target::remote_write::Receiver>>,
     registry: Registry,
     started: Instant,
     interval: Duration,
@@ -95,16 +97,29 @@ type Spawned = (Arc<Shared>, Sender<Command>, JoinHandle<()>, String);
 /// Builds the worker for `cfg` and starts its thread.
 fn spawn(cfg: &PusherBuilder, registry: &Registry) -> Result<Spawned> {
     let target = Target::new(cfg)?;
+    let receivers = match &target {
+        Target::RemoteWrite(rw) => rw.receivers(),
+        Target::Gateway(_) => Vec::new(),
+    };
+    // Remote write has a breaker per receiver, so that one that is down never stops the
+    // snapshots the others need; the pusher's own never opens.
+    let breaker = match &target {
+        Target::RemoteWrite(_) => Breaker::new(0, cfg.breaker_open),
+        Target::Gateway(_) => Breaker::new(cfg.breaker_threshold, cfg.breaker_open),
+    };
+    let mut stats = Stats::default();
+    crate::target::remote_write::fill_stats(&receivers, &mut stats);
     let shared = Arc::new(Shared {
-        stats: Mutex::new(Stats::default()),
+        stats: Mutex::new(stats),
+        receivers,
         registry: registry.clone(),
         started: Instant::now(),
         interval: cfg.interval,
     });
     let (tx, rx) = unbounded();
-    let url = redact_url(&target.url);
+    let url = target.url();
     let worker = Worker {
-        breaker: Breaker::new(cfg.breaker_threshold, cfg.breaker_open),
+        breaker,
         self_metrics: cfg.self_metrics.then(SelfMetrics::new),
         shared: shared.clone(),
         rx,
@@ -153,6 +168,13 @@ impl Pusher {
     /// Options for a pusher to the gateway at `url` (`http://host:port`).
     pub fn builder(url: &str) -> PusherBuilder {
         PusherBuilder::new(url)
+    }
+
+    /// Options for a pusher that writes to the remote-write receiver at `url`, the full
+    /// write endpoint (`http://prometheus:9090/api/v1/write`); the same as
+    /// `builder(url).target(Target::RemoteWrite)`.
+    pub fn remote_write(url: &str) -> PusherBuilder {
+        PusherBuilder::new(url).target(crate::Target::RemoteWrite)
     }
 
     pub(crate) fn start(cfg: PusherBuilder, registry: Registry) -> Result<Pusher> {
@@ -239,6 +261,9 @@ impl Pusher {
         let shared = self.shared();
         let mut s = lock(&shared.stats).clone();
         s.add_guard(&shared.registry.guard_stats());
+        if !shared.receivers.is_empty() {
+            crate::target::remote_write::fill_stats(&shared.receivers, &mut s);
+        }
         s.queue_length = lock(&self.inner.tx).len() as u64;
         s
     }
@@ -316,46 +341,86 @@ pub(crate) fn delete_once(cfg: PusherBuilder) -> Result<()> {
         .map_err(|f| Error::Push(f.message))
 }
 
-/// Why a flush failed.
-struct Failure {
-    message: String,
-    retry_after: Option<Duration>,
-}
-
-/// Everything needed to send to one group: URL, client, retry policy and budget.
-struct Target {
-    url: String,
-    grouping: Vec<String>,
-    /// Families already warned about a label that a grouping label overrides.
-    warned: std::collections::HashSet<String>,
-    http: Http,
-    method: Method,
-    format: Format,
-    gzip: bool,
-    max_body_bytes: usize,
-    backoff: Backoff,
-    max_attempts: u32,
-    budget: RetryBudget,
-    rng: Rng,
+/// Where a worker delivers. One per pusher, so the size difference of the variants costs
+/// nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+enum Target {
+    Gateway(Gateway),
+    RemoteWrite(RemoteWrite),
 }
 
 impl Target {
     fn new(cfg: &PusherBuilder) -> Result<Target> {
-        Ok(Target {
+        Ok(match cfg.target {
+            crate::Target::Pushgateway => Target::Gateway(Gateway::new(cfg)?),
+            crate::Target::RemoteWrite => Target::RemoteWrite(RemoteWrite::start(cfg)?),
+        })
+    }
+
+    /// What `url()` shows: the group URL, or the first receiver's.
+    fn url(&self) -> String {
+        match self {
+            Target::Gateway(g) => redact_url(&g.url),
+            Target::RemoteWrite(rw) => rw.url(),
+        }
+    }
+
+    fn push(
+        &mut self,
+        snapshot: &Snapshot,
+        deadline: Instant,
+        wait: &mut dyn FnMut(Duration) -> bool,
+        stats: &mut Stats,
+    ) -> std::result::Result<FlushReport, Failure> {
+        match self {
+            Target::Gateway(g) => g.push(snapshot, deadline, wait, stats),
+            Target::RemoteWrite(rw) => rw.write(snapshot, deadline, wait, stats),
+        }
+    }
+
+    fn delete(
+        &mut self,
+        deadline: Instant,
+        wait: &mut dyn FnMut(Duration) -> bool,
+        stats: &mut Stats,
+    ) -> std::result::Result<(), Failure> {
+        match self {
+            Target::Gateway(g) => g.delete(deadline, wait, stats),
+            Target::RemoteWrite(_) => Err(Failure {
+                message: "delete applies to a Pushgateway group; remote write has none (its series end with staleness markers)".into(),
+                retry_after: None,
+                retryable: false,
+            }),
+        }
+    }
+}
+
+/// Everything needed to send to one gateway group: URL, client, retry policy and budget.
+struct Gateway {
+    url: String,
+    grouping: Vec<String>,
+    /// Families already warned about a label that a grouping label overrides.
+    warned: std::collections::HashSet<String>,
+    delivery: Delivery,
+    method: Method,
+    format: Format,
+    gzip: bool,
+    max_body_bytes: usize,
+}
+
+impl Gateway {
+    fn new(cfg: &PusherBuilder) -> Result<Gateway> {
+        Ok(Gateway {
             url: group_url(&cfg.url, &cfg.job, &cfg.grouping)?,
             grouping: std::iter::once("job".to_string())
                 .chain(cfg.grouping.iter().map(|(k, _)| k.clone()))
                 .collect(),
             warned: Default::default(),
-            http: Http::new(&cfg.http)?,
+            delivery: Delivery::new(cfg, &cfg.http, &[])?,
             method: cfg.method,
             format: cfg.format,
             gzip: cfg.gzip,
             max_body_bytes: cfg.max_body_bytes,
-            backoff: Backoff::new(cfg.backoff_base, cfg.backoff_max),
-            max_attempts: cfg.max_attempts,
-            budget: RetryBudget::with_ratio(cfg.retry_budget)?,
-            rng: Rng::new(),
         })
     }
 
@@ -404,8 +469,9 @@ impl Target {
             let body = if self.gzip { gzip(&body) } else { body };
             let encoding = self.gzip.then_some("gzip");
             let before = stats.requests;
-            self.send(
+            self.delivery.send(
                 method.as_str(),
+                &self.url,
                 Some(content_type),
                 encoding,
                 &body,
@@ -447,72 +513,8 @@ impl Target {
         wait: &mut dyn FnMut(Duration) -> bool,
         stats: &mut Stats,
     ) -> std::result::Result<(), Failure> {
-        self.send("DELETE", None, None, &[], deadline, wait, stats)
-    }
-
-    /// One request with retries: only retryable failures, with backoff and full jitter (or
-    /// the server's `Retry-After` if longer), while attempts, budget and deadline allow.
-    #[allow(clippy::too_many_arguments)]
-    fn send(
-        &mut self,
-        method: &str,
-        content_type: Option<&str>,
-        encoding: Option<&str>,
-        body: &[u8],
-        deadline: Instant,
-        wait: &mut dyn FnMut(Duration) -> bool,
-        stats: &mut Stats,
-    ) -> std::result::Result<(), Failure> {
-        self.budget.on_request(Instant::now());
-        let mut attempt = 0u32;
-        loop {
-            let now = Instant::now();
-            let remaining = deadline.saturating_duration_since(now);
-            stats.requests += 1;
-            if attempt > 0 {
-                stats.retries += 1;
-            }
-            let outcome =
-                self.http
-                    .send(method, &self.url, content_type, encoding, body, remaining);
-            let (reason, retry_after) = match outcome {
-                Outcome::Success { .. } => {
-                    stats.bytes_sent += body.len() as u64;
-                    return Ok(());
-                }
-                Outcome::Permanent { message, .. } => {
-                    return Err(Failure {
-                        message,
-                        retry_after: None,
-                    })
-                }
-                Outcome::Retryable {
-                    reason,
-                    retry_after,
-                } => (reason, retry_after),
-            };
-            attempt += 1;
-            let fail = |why: &str| Failure {
-                message: format!("{reason} ({why})"),
-                retry_after,
-            };
-            if attempt >= self.max_attempts {
-                return Err(fail(&format!("gave up after {attempt} attempts")));
-            }
-            let rng = &mut self.rng;
-            let backoff = self.backoff.delay(attempt - 1, &mut || rng.next_f64());
-            let delay = backoff.max(retry_after.unwrap_or_default());
-            if Instant::now() + delay >= deadline {
-                return Err(fail("no time left to retry before the flush deadline"));
-            }
-            if !self.budget.try_retry(Instant::now()) {
-                stats.retries_denied += 1;
-                return Err(fail("retry budget spent"));
-            }
-            if !wait(delay) {
-                return Err(fail("interrupted by a command"));
-            }
-        }
+        self.delivery
+            .send("DELETE", &self.url, None, None, &[], deadline, wait, stats)
     }
 }
 
@@ -560,7 +562,7 @@ impl Worker {
                             .unwrap_or_else(|e| e.into_inner())
                             .flushes_skipped += 1;
                     } else {
-                        let _ = self.flush(now + flush_deadline);
+                        let _ = self.flush(now + flush_deadline, false);
                     }
                     // The next tick on the grid start + k * interval: missed ticks are
                     // skipped, never burst.
@@ -569,11 +571,12 @@ impl Worker {
                     next = start + interval * (k.min(u32::MAX as u128) as u32);
                 }
                 Some(Command::Flush { deadline, reply }) => {
-                    let _ = reply.send(self.flush(deadline));
+                    let _ = reply.send(self.flush(deadline, false));
                 }
                 Some(Command::Shutdown { deadline, reply }) => {
-                    let mut result = self.flush(deadline);
-                    if cfg.delete_on_shutdown && result.is_ok() {
+                    let mut result = self.flush(deadline, true);
+                    let gateway = matches!(self.target, Target::Gateway(_));
+                    if cfg.delete_on_shutdown && gateway && result.is_ok() {
                         result = self.delete(deadline).map(|_| result.unwrap_or_default());
                     }
                     if let Some(reply) = reply {
@@ -585,7 +588,9 @@ impl Worker {
         }
     }
 
-    fn flush(&mut self, deadline: Instant) -> Result<FlushReport> {
+    /// One flush; the `last` one (at shutdown) also ends remote-write series with
+    /// staleness markers.
+    fn flush(&mut self, deadline: Instant, last: bool) -> Result<FlushReport> {
         let started = Instant::now();
         let mut snapshot = self.registry.snapshot();
         let mut stats = self
@@ -632,6 +637,16 @@ impl Worker {
         };
         stats.consecutive_failures = self.breaker.consecutive_failures();
         stats.breaker = self.breaker.state();
+        if let Target::RemoteWrite(rw) = &mut self.target {
+            if last {
+                // Markers follow the final write in every lane, so each comes after its
+                // series' last value, even when that value is still queued.
+                if let Err(f) = rw.end_series(&snapshot, deadline, &mut stats) {
+                    log::warn!(target: "pushmetrics", "staleness markers not delivered: {}", f.message);
+                }
+            }
+            crate::target::remote_write::fill_stats(&self.shared.receivers, &mut stats);
+        }
         let _section = crate::fork::enter();
         *lock(&self.shared.stats) = stats;
         out

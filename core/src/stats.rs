@@ -45,6 +45,49 @@ pub struct Stats {
     pub bytes_sent: u64,
     /// Duration of the last flush.
     pub last_push_duration: Option<Duration>,
+    /// Remote write: samples the receivers accepted, all receivers together.
+    pub samples_sent: u64,
+    /// Remote write: samples dropped unsent because a receiver's pending queue was full.
+    pub samples_dropped: u64,
+    /// Remote write: samples a receiver refused for good (a 4xx, or a 5xx no retry can
+    /// fix); the requests behind them were sent on.
+    pub samples_rejected: u64,
+    /// Remote write: samples waiting to be sent, all receivers together.
+    pub samples_pending: u64,
+    /// Remote write: each receiver's own numbers, in the order of the URLs (empty for a
+    /// Pushgateway).
+    pub receivers: Vec<ReceiverStats>,
+}
+
+/// One remote-write receiver's health, in [`Stats::receivers`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReceiverStats {
+    /// The write URL, credentials removed.
+    pub url: String,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests that were retries.
+    pub retries: u64,
+    /// Retries not made because the retry budget was spent.
+    pub retries_denied: u64,
+    /// Samples the receiver accepted.
+    pub samples_sent: u64,
+    /// Samples dropped unsent because the pending queue was full.
+    pub samples_dropped: u64,
+    /// Samples the receiver refused for good.
+    pub samples_rejected: u64,
+    /// Samples waiting to be sent.
+    pub samples_pending: u64,
+    /// Request body bytes sent (snappy-compressed).
+    pub bytes_sent: u64,
+    /// When a request last succeeded.
+    pub last_success: Option<SystemTime>,
+    /// The last failure or rejection, with the receiver's message.
+    pub last_error: Option<String>,
+    /// Failed sends since the last success.
+    pub consecutive_failures: u32,
+    /// State of this receiver's circuit breaker.
+    pub breaker: BreakerState,
 }
 
 impl Default for Stats {
@@ -67,6 +110,11 @@ impl Default for Stats {
             queue_length: 0,
             bytes_sent: 0,
             last_push_duration: None,
+            samples_sent: 0,
+            samples_dropped: 0,
+            samples_rejected: 0,
+            samples_pending: 0,
+            receivers: Vec::new(),
         }
     }
 }

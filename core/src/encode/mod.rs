@@ -2,6 +2,7 @@
 //! delimited protobuf format, and gzip around either.
 
 pub mod protobuf;
+pub mod remote_write;
 pub mod text;
 
 use crate::snapshot::FamilySnapshot;

@@ -2,3 +2,4 @@
 //! from the transport so that retries and breakers do not depend on the receiver.
 
 pub(crate) mod pushgateway;
+pub(crate) mod remote_write;

@@ -72,7 +72,7 @@ fn validate_base_url(base_url: &str) -> Result<&str> {
 
 /// Grouping label names: `[a-zA-Z_][a-zA-Z0-9_]*`, no `__` prefix, and not `job`, which
 /// is the path's own first label.
-fn validate_label_name(name: &str) -> Result<()> {
+pub(crate) fn validate_label_name(name: &str) -> Result<()> {
     let mut chars = name.chars();
     let valid_start = chars
         .next()

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 const MAX_OPEN_FACTOR: u32 = 8;
 
 /// The state of a circuit breaker, as reported in stats and self-metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum BreakerState {
     /// Pushing normally.
+    #[default]
     Closed,
     /// Not pushing until the open period ends.
     Open,

@@ -3,6 +3,7 @@
 
 pub(crate) mod breaker;
 pub(crate) mod budget;
+pub(crate) mod deliver;
 pub(crate) mod http;
 pub(crate) mod retry;
 

@@ -6,11 +6,13 @@
 mod fault;
 mod gateway;
 mod http1;
+mod receiver;
 mod tls;
 
 pub use fault::{FaultServer, Mode, RecordedRequest};
 pub use gateway::{parse_exposition, Gateway, Sample};
 pub use http1::{http_request, http_request_with_timeout, Response};
+pub use receiver::{now_secs, Point, ReceiverServer};
 pub use tls::{TlsFixture, WebConfig, TEST_PASSWORD, TEST_PASSWORD_BCRYPT, TEST_USER};
 
 use std::net::TcpListener;

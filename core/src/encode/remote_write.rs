@@ -61,6 +61,37 @@ pub mod pb {
     }
 }
 
+/// A snapshot as remote-write request bodies (snappy-compressed `WriteRequest`s of at most
+/// `max_samples_per_send` samples each), every series carrying `labels` (`job` and the
+/// grouping labels) and stamped `timestamp_ms`: what a pusher sends, in one lane. For
+/// tools that send the bodies themselves, and for benchmarks.
+///
+/// ```
+/// let reg = pushmetrics::Registry::new();
+/// reg.counter("jobs_total", "Jobs").build().unwrap().inc();
+/// let labels = [("job".to_string(), "nightly".to_string())];
+/// let bodies = pushmetrics::encode::remote_write::write_requests(
+///     &reg.snapshot(), &labels, 1_700_000_000_000, 2000);
+/// assert_eq!(bodies.len(), 1);
+/// ```
+pub fn write_requests(
+    snapshot: &Snapshot,
+    labels: &[(String, String)],
+    timestamp_ms: i64,
+    max_samples_per_send: usize,
+) -> Vec<Vec<u8>> {
+    let layout = Layout {
+        lanes: 1,
+        max_samples: max_samples_per_send,
+    };
+    Encoder::new(labels)
+        .encode(snapshot, timestamp_ms, &layout, false)
+        .into_iter()
+        .flatten()
+        .map(|r| r.body.to_vec())
+        .collect()
+}
+
 /// One compressed request, ready to send.
 #[derive(Clone, Debug)]
 pub(crate) struct Request {

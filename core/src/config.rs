@@ -661,6 +661,51 @@ mod tests {
     }
 
     #[test]
+    fn environment_chooses_remote_write_and_its_receivers() {
+        let env: HashMap<&str, &str> = [
+            ("PUSHMETRICS_TARGET", "remote_write"),
+            (
+                "PUSHMETRICS_URL",
+                "http://prom:9090/api/v1/write, http://vm:8428/api/v1/write",
+            ),
+            ("PUSHMETRICS_MAX_SAMPLES_PER_SEND", "500"),
+            ("PUSHMETRICS_MAX_IN_FLIGHT", "2"),
+            ("PUSHMETRICS_MAX_PENDING_SAMPLES", "10000"),
+            ("PUSHMETRICS_STALENESS_MARKERS", "false"),
+        ]
+        .into();
+        let mut b = PusherBuilder::new("http://code:9091").job("j");
+        b.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(b.target, Target::RemoteWrite);
+        assert_eq!(
+            b.urls().collect::<Vec<_>>(),
+            [
+                "http://prom:9090/api/v1/write",
+                "http://vm:8428/api/v1/write"
+            ]
+        );
+        assert_eq!(
+            (
+                b.max_samples_per_send,
+                b.max_in_flight,
+                b.max_pending_samples
+            ),
+            (500, 2, 10000)
+        );
+        assert!(!b.staleness_markers);
+        let e = PusherBuilder::new("http://x:1")
+            .job("j")
+            .apply_env(|k| (k == "PUSHMETRICS_MAX_IN_FLIGHT").then(|| "2.5".to_string()))
+            .unwrap_err();
+        assert!(e.to_string().contains("2.5"), "{e}");
+        let e = PusherBuilder::new("http://x:1")
+            .job("j")
+            .apply_env(|k| (k == "PUSHMETRICS_TARGET").then(|| "kafka".to_string()))
+            .unwrap_err();
+        assert!(e.to_string().contains("kafka"), "{e}");
+    }
+
+    #[test]
     fn bad_environment_values_name_the_variable_and_value() {
         let mut b = PusherBuilder::new("http://x:1").job("j");
         let e = b

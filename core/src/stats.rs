@@ -3,7 +3,7 @@
 
 use crate::cardinality::GuardCounts;
 use crate::metric::counter::{Counter, CounterVec};
-use crate::metric::gauge::Gauge;
+use crate::metric::gauge::{Gauge, GaugeVec};
 use crate::registry::Registry;
 use crate::transport::BreakerState;
 use std::time::{Duration, SystemTime};
@@ -149,6 +149,11 @@ pub(crate) struct SelfMetrics {
     overflow: CounterVec,
     evicted: CounterVec,
     sampled_out: CounterVec,
+    rw_sent: CounterVec,
+    rw_dropped: CounterVec,
+    rw_rejected: CounterVec,
+    rw_pending: GaugeVec,
+    rw_failures: GaugeVec,
     published: Stats,
     published_guard: Vec<(String, GuardCounts)>,
 }
@@ -167,7 +172,39 @@ impl SelfMetrics {
                 .build_vec()
                 .expect("valid self-metric")
         };
+        let per_receiver = |n: &str, h: &str| {
+            r.counter(n, h)
+                .labels(&["receiver"])
+                .build_vec()
+                .expect("valid self-metric")
+        };
+        let per_receiver_gauge = |n: &str, h: &str| {
+            r.gauge(n, h)
+                .labels(&["receiver"])
+                .build_vec()
+                .expect("valid self-metric")
+        };
         SelfMetrics {
+            rw_sent: per_receiver(
+                "pushmetrics_remote_write_samples_sent_total",
+                "Samples a remote-write receiver accepted.",
+            ),
+            rw_dropped: per_receiver(
+                "pushmetrics_remote_write_samples_dropped_total",
+                "Samples dropped unsent because the receiver's pending queue was full.",
+            ),
+            rw_rejected: per_receiver(
+                "pushmetrics_remote_write_samples_rejected_total",
+                "Samples a remote-write receiver refused for good.",
+            ),
+            rw_pending: per_receiver_gauge(
+                "pushmetrics_remote_write_samples_pending",
+                "Samples waiting to be sent to a remote-write receiver.",
+            ),
+            rw_failures: per_receiver_gauge(
+                "pushmetrics_remote_write_consecutive_failures",
+                "Failed sends to a remote-write receiver since its last success.",
+            ),
             pushes: r
                 .counter("pushmetrics_pushes_total", "Flushes by result.")
                 .labels(&["result"])
@@ -276,6 +313,23 @@ impl SelfMetrics {
             per(&self.evicted, g.evicted, old.evicted);
             let out = |g: &GuardCounts| g.sampled_seen.saturating_sub(g.sampled_kept);
             per(&self.sampled_out, out(g), out(&old));
+        }
+        for (i, rx) in now.receivers.iter().enumerate() {
+            let old = p.receivers.get(i).cloned().unwrap_or_default();
+            let url = [rx.url.as_str()];
+            let per = |v: &CounterVec, new: u64, old: u64| {
+                // Created at zero, so that rate() and increase() see the first change.
+                if let Ok(c) = v.with(&url) {
+                    if new > old {
+                        let _ = c.inc_by((new - old) as f64);
+                    }
+                }
+            };
+            per(&self.rw_sent, rx.samples_sent, old.samples_sent);
+            per(&self.rw_dropped, rx.samples_dropped, old.samples_dropped);
+            per(&self.rw_rejected, rx.samples_rejected, old.samples_rejected);
+            let _ = self.rw_pending.set(&url, rx.samples_pending as f64);
+            let _ = self.rw_failures.set(&url, rx.consecutive_failures as f64);
         }
         self.published = now.clone();
         self.published_guard = guard.to_vec();

@@ -517,3 +517,36 @@ fn staleness_marker_bits_are_prometheus_stale_nan() {
     assert!(f64::from_bits(STALE_NAN_BITS).is_nan());
     assert_ne!(STALE_NAN_BITS, f64::NAN.to_bits());
 }
+
+#[test]
+fn self_metrics_report_each_receiver_through_remote_write() {
+    let prom = ReceiverServer::prometheus();
+    let job = job("self");
+    let reg = Registry::new();
+    reg.counter("rw_work_total", "W").build().unwrap().inc();
+    let pusher = builder(&prom.write_url(), &job)
+        .self_metrics(true)
+        .start(&reg)
+        .unwrap();
+    // The self-metrics of a flush travel with the next one.
+    pusher.flush(Duration::from_secs(3)).unwrap();
+    pusher.flush(Duration::from_secs(3)).unwrap();
+    let sel = format!("{{job=\"{job}\",receiver=\"{}\"}}", prom.write_url());
+    let sent = prom.query_until(
+        &format!("pushmetrics_remote_write_samples_sent_total{sel}"),
+        None,
+        |p| p.len() == 1,
+    );
+    assert!(value(&sent).is_some_and(|v| v > 0.0), "{sent:?}");
+    let dropped = prom.query(
+        &format!("pushmetrics_remote_write_samples_dropped_total{sel}"),
+        None,
+    );
+    assert_eq!(value(&dropped), Some(0.0), "present at zero, for alerts");
+    let pending = prom.query(
+        &format!("pushmetrics_remote_write_samples_pending{sel}"),
+        None,
+    );
+    assert_eq!(value(&pending), Some(0.0));
+    pusher.shutdown(Duration::from_secs(3)).unwrap();
+}

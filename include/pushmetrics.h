@@ -1,6 +1,6 @@
 /*
  * pushmetrics: counters, gauges, histograms and summaries pushed from a background thread
- * to a Prometheus Pushgateway. The C ABI.
+ * to a Prometheus Pushgateway or to Prometheus remote-write receivers. The C ABI.
  *
  * Generated from ffi/src by cbindgen: do not edit by hand.
  *
@@ -194,10 +194,11 @@ typedef struct pm_histogram_vec pm_histogram_vec;
 typedef struct pm_metric_options pm_metric_options;
 
 /**
- * A background thread that pushes one registry to a Pushgateway. From `pm_pusher_start`;
- * stop with `pm_pusher_shutdown` and release with `pm_pusher_free`. Thread-safe: any
- * thread may flush, read stats or shut down, concurrently with recording threads. After a
- * fork() the child gets a pusher of its own (see `pm_pusher_start`).
+ * A background thread that pushes one registry to a Pushgateway or to remote-write
+ * receivers. From `pm_pusher_start`; stop with `pm_pusher_shutdown` and release with
+ * `pm_pusher_free`. Thread-safe: any thread may flush, read stats or shut down,
+ * concurrently with recording threads. After a fork() the child gets a pusher of its own
+ * (see `pm_pusher_start`).
  */
 typedef struct pm_pusher pm_pusher;
 
@@ -282,8 +283,9 @@ typedef struct {
 /**
  * A pusher's health, filled by `pm_pusher_stats`. Set `size` to `sizeof(pm_stats)` before
  * the call; the library writes the fields that fit and sets `size` to the bytes it
- * wrote. The last error text comes from
- * `pm_pusher_last_error`.
+ * wrote, so a program built against an older, shorter `pm_stats` keeps working. The last
+ * error text comes from `pm_pusher_last_error`; each remote-write receiver's numbers from
+ * `pm_pusher_receiver_stats`.
  */
 typedef struct {
     /**
@@ -358,7 +360,92 @@ typedef struct {
      * Whether a flush has failed (its message: `pm_pusher_last_error`).
      */
     bool has_last_error;
+    /**
+     * Remote write: samples the receivers accepted, all receivers together.
+     */
+    uint64_t samples_sent;
+    /**
+     * Remote write: samples dropped unsent because a receiver's pending queue was full
+     * (`pm_pusher_config_set_max_pending_samples`).
+     */
+    uint64_t samples_dropped;
+    /**
+     * Remote write: samples a receiver refused for good (a 4xx, or a 5xx no retry can fix).
+     */
+    uint64_t samples_rejected;
+    /**
+     * Remote write: samples waiting to be sent, all receivers together.
+     */
+    uint64_t samples_pending;
+    /**
+     * Remote write: the number of receivers, each described by `pm_pusher_receiver_stats`
+     * with an index below this count (0 for a Pushgateway).
+     */
+    size_t receivers;
 } pm_stats;
+
+/**
+ * One remote-write receiver's health, filled by `pm_pusher_receiver_stats`. Set `size` to
+ * `sizeof(pm_receiver_stats)` before the call; the library writes the fields that fit and
+ * sets `size` to the bytes it wrote. Its URL and last error text come from
+ * `pm_pusher_receiver_url` and `pm_pusher_receiver_last_error`.
+ */
+typedef struct {
+    /**
+     * Set by the caller to sizeof(pm_receiver_stats); set by the library to the bytes
+     * written.
+     */
+    size_t size;
+    /**
+     * HTTP requests sent, retries included.
+     */
+    uint64_t requests;
+    /**
+     * Requests that were retries.
+     */
+    uint64_t retries;
+    /**
+     * Retries not made because the retry budget was spent.
+     */
+    uint64_t retries_denied;
+    /**
+     * Samples the receiver accepted.
+     */
+    uint64_t samples_sent;
+    /**
+     * Samples dropped unsent because the pending queue was full.
+     */
+    uint64_t samples_dropped;
+    /**
+     * Samples the receiver refused for good.
+     */
+    uint64_t samples_rejected;
+    /**
+     * Samples waiting to be sent.
+     */
+    uint64_t samples_pending;
+    /**
+     * Request body bytes sent (snappy-compressed).
+     */
+    uint64_t bytes_sent;
+    /**
+     * Unix time of the last successful request in milliseconds, or -1 if none yet.
+     */
+    int64_t last_success_unix_ms;
+    /**
+     * Failed sends since the last success.
+     */
+    uint32_t consecutive_failures;
+    /**
+     * State of this receiver's circuit breaker.
+     */
+    pm_breaker_state breaker;
+    /**
+     * Whether a send has failed or been rejected (its message:
+     * `pm_pusher_receiver_last_error`).
+     */
+    bool has_last_error;
+} pm_receiver_stats;
 
 /**
  * What the cardinality guard and the sampler did to one metric, filled by
@@ -852,6 +939,39 @@ pm_status pm_pusher_last_error(const pm_pusher *pusher, char *buf, size_t cap, s
 pm_status pm_pusher_url(const pm_pusher *pusher, char *buf, size_t cap, size_t *needed);
 
 /**
+ * One remote-write receiver's health counters into the caller's `*out` (set `out->size =
+ * sizeof(pm_receiver_stats)` first). `index` counts from 0 in the order of the URLs: the
+ * one of `pm_pusher_config_set_url`, then those of `pm_pusher_config_add_url`; there are
+ * `pm_stats.receivers` of them. PM_ERR_INVALID_ARGUMENT naming the index and the count if
+ * it is out of range (a Pushgateway pusher has none). Works before and after shutdown.
+ * Thread-safe.
+ */
+pm_status pm_pusher_receiver_stats(const pm_pusher *pusher, size_t index, pm_receiver_stats *out);
+
+/**
+ * The write URL of the remote-write receiver at `index`, credentials removed, into `buf`
+ * as `pm_pusher_last_error` does. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as
+ * for `pm_pusher_receiver_stats`. Thread-safe.
+ */
+pm_status pm_pusher_receiver_url(const pm_pusher *pusher,
+                                 size_t index,
+                                 char *buf,
+                                 size_t cap,
+                                 size_t *needed);
+
+/**
+ * The last failure or rejection of the remote-write receiver at `index`, with the
+ * receiver's message (never credentials), into `buf` as `pm_pusher_last_error` does; an
+ * empty string if none. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as for
+ * `pm_pusher_receiver_stats`. Thread-safe.
+ */
+pm_status pm_pusher_receiver_last_error(const pm_pusher *pusher,
+                                        size_t index,
+                                        char *buf,
+                                        size_t cap,
+                                        size_t *needed);
+
+/**
  * Releases a pusher. If it was not shut down, this shuts it down first, blocking up to
  * its shutdown timeout (`pm_pusher_config_set_shutdown_timeout_ms`, default 5 s) for the
  * final push. NULL is ignored. Must not be called while another thread uses the pusher.
@@ -871,18 +991,38 @@ pm_status pm_pusher_config_new(pm_pusher_config **out);
 void pm_pusher_config_free(pm_pusher_config *config);
 
 /**
- * The Pushgateway URL, `http://host:port` or `https://host:port[/prefix]` (required).
+ * Where to push (required). For the Pushgateway its base URL, `http://host:port` or
+ * `https://host:port[/prefix]`; for remote write the first receiver's full write endpoint,
+ * e.g. `http://prometheus:9090/api/v1/write`. Replaces the URL set before, but keeps the
+ * receivers added with `pm_pusher_config_add_url`.
  */
 pm_status pm_pusher_config_set_url(pm_pusher_config *config, const char *url);
 
 /**
- * The job name (required): the first part of the Pushgateway group.
+ * "pushgateway" (the default) or "remote_write" (Prometheus remote write 1.0 to the URL
+ * and to every URL added with `pm_pusher_config_add_url`), any case.
+ * PM_ERR_INVALID_CONFIG naming the value otherwise.
+ */
+pm_status pm_pusher_config_set_target(pm_pusher_config *config, const char *target);
+
+/**
+ * Remote write only: one more receiver's full write endpoint, written to at the same time
+ * as the URL and the others (replication, migration). Each receiver has its own queue,
+ * retries, circuit breaker and stats (`pm_pusher_receiver_stats`), so a dead one never
+ * delays the others. With target "pushgateway", `pm_pusher_start` refuses added URLs
+ * (PM_ERR_INVALID_CONFIG).
+ */
+pm_status pm_pusher_config_add_url(pm_pusher_config *config, const char *url);
+
+/**
+ * The job name (required): the first part of the Pushgateway group; for remote write, the
+ * `job` label of every series.
  */
 pm_status pm_pusher_config_set_job(pm_pusher_config *config, const char *job);
 
 /**
  * Adds the grouping label `name="value"` to the group (any UTF-8 value; sent
- * base64url-encoded).
+ * base64url-encoded); for remote write, a label of every series.
  */
 pm_status pm_pusher_config_add_grouping(pm_pusher_config *config,
                                         const char *name,
@@ -968,6 +1108,31 @@ pm_status pm_pusher_config_set_breaker_open_ms(pm_pusher_config *config, uint64_
  * between metric families.
  */
 pm_status pm_pusher_config_set_max_body_bytes(pm_pusher_config *config, size_t n);
+
+/**
+ * Remote write only: most samples in one request (default 2000, 1 to 1000000).
+ */
+pm_status pm_pusher_config_set_max_samples_per_send(pm_pusher_config *config, size_t n);
+
+/**
+ * Remote write only: requests in flight at once per receiver (default 4, 1 to 64). The
+ * samples of one series always travel in the same lane, so they arrive in time order.
+ */
+pm_status pm_pusher_config_set_max_in_flight(pm_pusher_config *config, size_t n);
+
+/**
+ * Remote write only: samples held per receiver while it cannot take them (default
+ * 500000, at least 1), so an outage cannot grow memory without bound. Past it the oldest
+ * requests are dropped and counted in `pm_stats.samples_dropped`.
+ */
+pm_status pm_pusher_config_set_max_pending_samples(pm_pusher_config *config, size_t n);
+
+/**
+ * Remote write only: at shutdown, after the final write, end every written series with a
+ * Prometheus staleness marker (default true), so a finished job's series stop at once
+ * instead of lingering in queries for the 5-minute lookback.
+ */
+pm_status pm_pusher_config_set_staleness_markers(pm_pusher_config *config, bool on);
 
 /**
  * Delete the group from the gateway at shutdown (default false).

@@ -1,20 +1,24 @@
 //! Pushers in C: start one background push thread for a registry, flush, shut down, and
-//! read its health.
+//! read its health, overall and per remote-write receiver.
 
 use crate::error::pm_status;
 use crate::ffi::{arg, copy_to_buffer, free_box, into_raw, Out};
 use crate::panic::guard;
 use crate::pusher_config::pm_pusher_config;
 use crate::registry::pm_registry;
-use crate::stats::{pm_flush_report, pm_stats, write_report, write_stats};
+use crate::stats::{
+    pm_flush_report, pm_receiver_stats, pm_stats, receiver, write_receiver_stats, write_report,
+    write_stats,
+};
 use pushmetrics_core::Pusher;
 use std::ffi::c_char;
 use std::time::Duration;
 
-/// A background thread that pushes one registry to a Pushgateway. From `pm_pusher_start`;
-/// stop with `pm_pusher_shutdown` and release with `pm_pusher_free`. Thread-safe: any
-/// thread may flush, read stats or shut down, concurrently with recording threads. After a
-/// fork() the child gets a pusher of its own (see `pm_pusher_start`).
+/// A background thread that pushes one registry to a Pushgateway or to remote-write
+/// receivers. From `pm_pusher_start`; stop with `pm_pusher_shutdown` and release with
+/// `pm_pusher_free`. Thread-safe: any thread may flush, read stats or shut down,
+/// concurrently with recording threads. After a fork() the child gets a pusher of its own
+/// (see `pm_pusher_start`).
 pub struct pm_pusher(Pusher);
 
 /// Starts a pusher for `registry` with the options of `config` and gives it in `*out`.
@@ -131,6 +135,64 @@ pub extern "C" fn pm_pusher_url(
     needed: *mut usize,
 ) -> pm_status {
     guard(|| copy_to_buffer(arg(pusher, "pusher")?.0.url().as_bytes(), buf, cap, needed))
+}
+
+/// One remote-write receiver's health counters into the caller's `*out` (set `out->size =
+/// sizeof(pm_receiver_stats)` first). `index` counts from 0 in the order of the URLs: the
+/// one of `pm_pusher_config_set_url`, then those of `pm_pusher_config_add_url`; there are
+/// `pm_stats.receivers` of them. PM_ERR_INVALID_ARGUMENT naming the index and the count if
+/// it is out of range (a Pushgateway pusher has none). Works before and after shutdown.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn pm_pusher_receiver_stats(
+    pusher: *const pm_pusher,
+    index: usize,
+    out: *mut pm_receiver_stats,
+) -> pm_status {
+    guard(|| {
+        let stats = arg(pusher, "pusher")?.0.stats();
+        write_receiver_stats(out, receiver(&stats, index)?)
+    })
+}
+
+/// The write URL of the remote-write receiver at `index`, credentials removed, into `buf`
+/// as `pm_pusher_last_error` does. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as
+/// for `pm_pusher_receiver_stats`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn pm_pusher_receiver_url(
+    pusher: *const pm_pusher,
+    index: usize,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> pm_status {
+    guard(|| {
+        let stats = arg(pusher, "pusher")?.0.stats();
+        let url = &receiver(&stats, index)?.url;
+        copy_to_buffer(url.as_bytes(), buf, cap, needed)
+    })
+}
+
+/// The last failure or rejection of the remote-write receiver at `index`, with the
+/// receiver's message (never credentials), into `buf` as `pm_pusher_last_error` does; an
+/// empty string if none. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as for
+/// `pm_pusher_receiver_stats`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn pm_pusher_receiver_last_error(
+    pusher: *const pm_pusher,
+    index: usize,
+    buf: *mut c_char,
+    cap: usize,
+    needed: *mut usize,
+) -> pm_status {
+    guard(|| {
+        let stats = arg(pusher, "pusher")?.0.stats();
+        let text = receiver(&stats, index)?
+            .last_error
+            .as_deref()
+            .unwrap_or_default();
+        copy_to_buffer(text.as_bytes(), buf, cap, needed)
+    })
 }
 
 /// Releases a pusher. If it was not shut down, this shuts it down first, blocking up to

@@ -5,7 +5,7 @@
 use crate::error::{pm_status, Failure};
 use crate::ffi::{arg, arg_mut, arg_str, free_box, into_raw, Out};
 use crate::panic::guard;
-use pushmetrics_core::{Format, Method, Pusher, PusherBuilder};
+use pushmetrics_core::{Format, Method, Pusher, PusherBuilder, Target};
 use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,7 +74,10 @@ fn text(p: *const c_char, name: &str) -> Result<String, Failure> {
     Ok(arg_str(p, name)?.to_owned())
 }
 
-/// The Pushgateway URL, `http://host:port` or `https://host:port[/prefix]` (required).
+/// Where to push (required). For the Pushgateway its base URL, `http://host:port` or
+/// `https://host:port[/prefix]`; for remote write the first receiver's full write endpoint,
+/// e.g. `http://prometheus:9090/api/v1/write`. Replaces the URL set before, but keeps the
+/// receivers added with `pm_pusher_config_add_url`.
 #[no_mangle]
 pub extern "C" fn pm_pusher_config_set_url(
     config: *mut pm_pusher_config,
@@ -87,7 +90,38 @@ pub extern "C" fn pm_pusher_config_set_url(
     })
 }
 
-/// The job name (required): the first part of the Pushgateway group.
+/// "pushgateway" (the default) or "remote_write" (Prometheus remote write 1.0 to the URL
+/// and to every URL added with `pm_pusher_config_add_url`), any case.
+/// PM_ERR_INVALID_CONFIG naming the value otherwise.
+#[no_mangle]
+pub extern "C" fn pm_pusher_config_set_target(
+    config: *mut pm_pusher_config,
+    target: *const c_char,
+) -> pm_status {
+    guard(|| {
+        let t = Target::parse(arg_str(target, "target")?)?;
+        record(config, move |b| b.target(t))
+    })
+}
+
+/// Remote write only: one more receiver's full write endpoint, written to at the same time
+/// as the URL and the others (replication, migration). Each receiver has its own queue,
+/// retries, circuit breaker and stats (`pm_pusher_receiver_stats`), so a dead one never
+/// delays the others. With target "pushgateway", `pm_pusher_start` refuses added URLs
+/// (PM_ERR_INVALID_CONFIG).
+#[no_mangle]
+pub extern "C" fn pm_pusher_config_add_url(
+    config: *mut pm_pusher_config,
+    url: *const c_char,
+) -> pm_status {
+    guard(|| {
+        let url = text(url, "url")?;
+        record(config, move |b| b.add_url(&url))
+    })
+}
+
+/// The job name (required): the first part of the Pushgateway group; for remote write, the
+/// `job` label of every series.
 #[no_mangle]
 pub extern "C" fn pm_pusher_config_set_job(
     config: *mut pm_pusher_config,
@@ -100,7 +134,7 @@ pub extern "C" fn pm_pusher_config_set_job(
 }
 
 /// Adds the grouping label `name="value"` to the group (any UTF-8 value; sent
-/// base64url-encoded).
+/// base64url-encoded); for remote write, a label of every series.
 #[no_mangle]
 pub extern "C" fn pm_pusher_config_add_grouping(
     config: *mut pm_pusher_config,
@@ -259,6 +293,47 @@ pub extern "C" fn pm_pusher_config_set_max_body_bytes(
     n: usize,
 ) -> pm_status {
     set(config, move |b| b.max_body_bytes(n))
+}
+
+/// Remote write only: most samples in one request (default 2000, 1 to 1000000).
+#[no_mangle]
+pub extern "C" fn pm_pusher_config_set_max_samples_per_send(
+    config: *mut pm_pusher_config,
+    n: usize,
+) -> pm_status {
+    set(config, move |b| b.max_samples_per_send(n))
+}
+
+/// Remote write only: requests in flight at once per receiver (default 4, 1 to 64). The
+/// samples of one series always travel in the same lane, so they arrive in time order.
+#[no_mangle]
+pub extern "C" fn pm_pusher_config_set_max_in_flight(
+    config: *mut pm_pusher_config,
+    n: usize,
+) -> pm_status {
+    set(config, move |b| b.max_in_flight(n))
+}
+
+/// Remote write only: samples held per receiver while it cannot take them (default
+/// 500000, at least 1), so an outage cannot grow memory without bound. Past it the oldest
+/// requests are dropped and counted in `pm_stats.samples_dropped`.
+#[no_mangle]
+pub extern "C" fn pm_pusher_config_set_max_pending_samples(
+    config: *mut pm_pusher_config,
+    n: usize,
+) -> pm_status {
+    set(config, move |b| b.max_pending_samples(n))
+}
+
+/// Remote write only: at shutdown, after the final write, end every written series with a
+/// Prometheus staleness marker (default true), so a finished job's series stop at once
+/// instead of lingering in queries for the 5-minute lookback.
+#[no_mangle]
+pub extern "C" fn pm_pusher_config_set_staleness_markers(
+    config: *mut pm_pusher_config,
+    on: bool,
+) -> pm_status {
+    set(config, move |b| b.staleness_markers(on))
 }
 
 /// Delete the group from the gateway at shutdown (default false).

@@ -1,12 +1,13 @@
-//! Plain-data results a caller owns: a pusher's health (`pm_stats`) and what one flush
-//! delivered (`pm_flush_report`). Each starts with `size`, so the structs can grow without
-//! breaking programs built against an older header.
+//! Plain-data results a caller owns: a pusher's health (`pm_stats`), each remote-write
+//! receiver's (`pm_receiver_stats`) and what one flush delivered (`pm_flush_report`). Each
+//! starts with `size`, so the structs can grow without breaking programs built against an
+//! older header.
 
 use crate::error::Failure;
 use crate::ffi::write_versioned;
-use pushmetrics_core::{BreakerState, FlushReport, Stats};
-use std::mem::size_of;
-use std::time::{Duration, UNIX_EPOCH};
+use pushmetrics_core::{BreakerState, FlushReport, ReceiverStats, Stats};
+use std::mem::{offset_of, size_of};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// State of a pusher's circuit breaker.
 #[allow(non_camel_case_types)]
@@ -23,8 +24,9 @@ pub enum pm_breaker_state {
 
 /// A pusher's health, filled by `pm_pusher_stats`. Set `size` to `sizeof(pm_stats)` before
 /// the call; the library writes the fields that fit and sets `size` to the bytes it
-/// wrote. The last error text comes from
-/// `pm_pusher_last_error`.
+/// wrote, so a program built against an older, shorter `pm_stats` keeps working. The last
+/// error text comes from `pm_pusher_last_error`; each remote-write receiver's numbers from
+/// `pm_pusher_receiver_stats`.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
@@ -65,6 +67,60 @@ pub struct pm_stats {
     pub last_push_duration_ms: f64,
     /// Whether a flush has failed (its message: `pm_pusher_last_error`).
     pub has_last_error: bool,
+    /// Remote write: samples the receivers accepted, all receivers together.
+    pub samples_sent: u64,
+    /// Remote write: samples dropped unsent because a receiver's pending queue was full
+    /// (`pm_pusher_config_set_max_pending_samples`).
+    pub samples_dropped: u64,
+    /// Remote write: samples a receiver refused for good (a 4xx, or a 5xx no retry can fix).
+    pub samples_rejected: u64,
+    /// Remote write: samples waiting to be sent, all receivers together.
+    pub samples_pending: u64,
+    /// Remote write: the number of receivers, each described by `pm_pusher_receiver_stats`
+    /// with an index below this count (0 for a Pushgateway).
+    pub receivers: usize,
+}
+
+/// The size of `pm_stats` before the remote-write fields were appended: callers compiled
+/// against that header still pass it.
+const PM_STATS_V1_SIZE: usize = offset_of!(pm_stats, samples_sent);
+
+/// One remote-write receiver's health, filled by `pm_pusher_receiver_stats`. Set `size` to
+/// `sizeof(pm_receiver_stats)` before the call; the library writes the fields that fit and
+/// sets `size` to the bytes it wrote. Its URL and last error text come from
+/// `pm_pusher_receiver_url` and `pm_pusher_receiver_last_error`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct pm_receiver_stats {
+    /// Set by the caller to sizeof(pm_receiver_stats); set by the library to the bytes
+    /// written.
+    pub size: usize,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Requests that were retries.
+    pub retries: u64,
+    /// Retries not made because the retry budget was spent.
+    pub retries_denied: u64,
+    /// Samples the receiver accepted.
+    pub samples_sent: u64,
+    /// Samples dropped unsent because the pending queue was full.
+    pub samples_dropped: u64,
+    /// Samples the receiver refused for good.
+    pub samples_rejected: u64,
+    /// Samples waiting to be sent.
+    pub samples_pending: u64,
+    /// Request body bytes sent (snappy-compressed).
+    pub bytes_sent: u64,
+    /// Unix time of the last successful request in milliseconds, or -1 if none yet.
+    pub last_success_unix_ms: i64,
+    /// Failed sends since the last success.
+    pub consecutive_failures: u32,
+    /// State of this receiver's circuit breaker.
+    pub breaker: pm_breaker_state,
+    /// Whether a send has failed or been rejected (its message:
+    /// `pm_pusher_receiver_last_error`).
+    pub has_last_error: bool,
 }
 
 /// What one flush delivered, filled by `pm_pusher_flush` and `pm_pusher_config_push_once`.
@@ -89,6 +145,19 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+fn unix_ms(t: Option<SystemTime>) -> i64 {
+    t.and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(-1, |d| d.as_millis() as i64)
+}
+
+fn breaker(b: BreakerState) -> pm_breaker_state {
+    match b {
+        BreakerState::Closed => pm_breaker_state::PM_BREAKER_CLOSED,
+        BreakerState::Open => pm_breaker_state::PM_BREAKER_OPEN,
+        BreakerState::HalfOpen => pm_breaker_state::PM_BREAKER_HALF_OPEN,
+    }
+}
+
 impl From<&Stats> for pm_stats {
     fn from(s: &Stats) -> pm_stats {
         pm_stats {
@@ -99,16 +168,9 @@ impl From<&Stats> for pm_stats {
             retries: s.retries,
             retries_denied: s.retries_denied,
             flushes_skipped: s.flushes_skipped,
-            last_success_unix_ms: s
-                .last_success
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(-1, |d| d.as_millis() as i64),
+            last_success_unix_ms: unix_ms(s.last_success),
             consecutive_failures: s.consecutive_failures,
-            breaker: match s.breaker {
-                BreakerState::Closed => pm_breaker_state::PM_BREAKER_CLOSED,
-                BreakerState::Open => pm_breaker_state::PM_BREAKER_OPEN,
-                BreakerState::HalfOpen => pm_breaker_state::PM_BREAKER_HALF_OPEN,
-            },
+            breaker: breaker(s.breaker),
             series: s.series,
             overflowed: s.overflowed,
             evicted: s.evicted,
@@ -117,12 +179,59 @@ impl From<&Stats> for pm_stats {
             bytes_sent: s.bytes_sent,
             last_push_duration_ms: s.last_push_duration.map_or(-1.0, millis),
             has_last_error: s.last_error.is_some(),
+            samples_sent: s.samples_sent,
+            samples_dropped: s.samples_dropped,
+            samples_rejected: s.samples_rejected,
+            samples_pending: s.samples_pending,
+            receivers: s.receivers.len(),
+        }
+    }
+}
+
+impl From<&ReceiverStats> for pm_receiver_stats {
+    fn from(r: &ReceiverStats) -> pm_receiver_stats {
+        pm_receiver_stats {
+            size: 0,
+            requests: r.requests,
+            retries: r.retries,
+            retries_denied: r.retries_denied,
+            samples_sent: r.samples_sent,
+            samples_dropped: r.samples_dropped,
+            samples_rejected: r.samples_rejected,
+            samples_pending: r.samples_pending,
+            bytes_sent: r.bytes_sent,
+            last_success_unix_ms: unix_ms(r.last_success),
+            consecutive_failures: r.consecutive_failures,
+            breaker: breaker(r.breaker),
+            has_last_error: r.last_error.is_some(),
         }
     }
 }
 
 pub(crate) fn write_stats(out: *mut pm_stats, s: &Stats) -> Result<(), Failure> {
-    write_versioned(out, pm_stats::from(s), "out", size_of::<pm_stats>())
+    write_versioned(out, pm_stats::from(s), "out", PM_STATS_V1_SIZE)
+}
+
+pub(crate) fn write_receiver_stats(
+    out: *mut pm_receiver_stats,
+    r: &ReceiverStats,
+) -> Result<(), Failure> {
+    write_versioned(
+        out,
+        pm_receiver_stats::from(r),
+        "out",
+        size_of::<pm_receiver_stats>(),
+    )
+}
+
+/// The receiver at `index` of a remote-write pusher's stats.
+pub(crate) fn receiver(s: &Stats, index: usize) -> Result<&ReceiverStats, Failure> {
+    s.receivers.get(index).ok_or_else(|| {
+        Failure::invalid_argument(format!(
+            "receiver index {index} is out of range: the pusher has {} receiver(s)",
+            s.receivers.len()
+        ))
+    })
 }
 
 /// Fills an optional report (NULL: not wanted).

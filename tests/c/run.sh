@@ -3,7 +3,9 @@
 # as C99 and C++17, every header function is exercised, the C suite passes under
 # AddressSanitizer + UndefinedBehaviorSanitizer (shared library) and under valgrind memcheck
 # with no leak and no error (static library), and `make install` gives a working
-# pkg-config file and CMake package. Ends with one line: "N passed, N failed".
+# pkg-config file and CMake package. The suite pushes to a Pushgateway and remote-writes to
+# Prometheus and VictoriaMetrics, all started here and stopped on exit. Ends with one line:
+# "N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -61,6 +63,8 @@ static_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 
 eval "$(tests/pushgateway.sh start)" || exit 1
 trap 'tests/pushgateway.sh stop "$PGW_PID"' EXIT
+eval "$(tests/receivers.sh start)" || exit 1
+trap 'tests/pushgateway.sh stop "$PGW_PID"; tests/receivers.sh stop "$RECEIVERS_DIR"' EXIT
 
 fresh_header() {
     cbindgen -q --config ffi/cbindgen.toml --crate pushmetrics-ffi --output "$out/fresh.h" &&

@@ -1,9 +1,13 @@
 /*
  * The C ABI end to end: every function, every error path, threads recording while a pusher
- * pushes to a real Pushgateway (values read back and checked exactly), and a forked child
- * that pushes its own group. Run by tests/c/run.sh under ASan+UBSan and under valgrind.
+ * pushes to a real Pushgateway (values read back and checked exactly), a forked child
+ * that pushes its own group, and remote write to a real Prometheus and VictoriaMetrics.
+ * Run by tests/c/run.sh under ASan+UBSan and under valgrind.
  *
- *   test_pushmetrics [name-substring...]     (PGW_URL must point at a Pushgateway)
+ *   test_pushmetrics [name-substring...]
+ *
+ * PGW_URL must point at a Pushgateway; PROM_URL and VM_URL at a Prometheus with its
+ * remote-write receiver enabled and at a VictoriaMetrics (tests/receivers.sh starts both).
  */
 #define _GNU_SOURCE
 #include "pushmetrics.h"
@@ -11,11 +15,14 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK(cond)                                                                         \
@@ -90,6 +97,112 @@ static int gateway_value(const char *name, const char *const *labels, double *ou
     }
     pclose(f);
     return found;
+}
+
+/* The whole standard output of a shell command, to free(); NULL if it failed. */
+static char *command_output(const char *cmd) {
+    FILE *f = popen(cmd, "r");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) free(buf);
+            buf = bigger;
+        }
+    }
+    int rc = pclose(f);
+    if (buf) buf[len] = '\0';
+    if (rc != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Whether `text` contains every string of `needles` (NULL-terminated). */
+static int contains_all(const char *text, const char *const *needles) {
+    for (const char *const *n = needles; *n; n++)
+        if (!strstr(text, *n)) return 0;
+    return 1;
+}
+
+static double unix_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Prometheus's (PROM_URL) JSON answer to the instant query `query` at unix time `at`, to
+ * free(); NULL if the query failed. */
+static char *prometheus_query(const char *query, double at) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "curl -fsS -G --data-urlencode 'query=%s' --data-urlencode 'time=%.3f' "
+             "'%s/api/v1/query'",
+             query, at, getenv("PROM_URL"));
+    char *json = command_output(cmd);
+    if (!json || !strstr(json, "\"status\":\"success\"")) {
+        fprintf(stderr, "  query %s failed: %s\n", query, json ? json : "(curl failed)");
+        free(json);
+        return NULL;
+    }
+    return json;
+}
+
+/*
+ * The value of the instant query `query` on Prometheus at unix time `at`, whose series JSON
+ * contains every string of `labels` (`"job":"x"`). Returns 0 when found.
+ */
+static int prometheus_value(const char *query, double at, const char *const *labels,
+                            double *out) {
+    char *json = prometheus_query(query, at);
+    if (!json) return -1;
+    int found = -1;
+    const char *v = strstr(json, "\"value\":[");
+    if (v && contains_all(json, labels)) {
+        const char *num = strstr(v, ",\"");
+        if (num) {
+            *out = strtod(num + 2, NULL);
+            found = 0;
+        }
+    }
+    if (found != 0) fprintf(stderr, "  query %s at %.3f gave %s\n", query, at, json);
+    free(json);
+    return found;
+}
+
+/*
+ * The first value of the series matching `match` on VictoriaMetrics (VM_URL), whose JSON
+ * contains every string of `labels`. A new series becomes searchable only after a delay
+ * that each force_flush shortens, so this polls for up to 15 s. Returns 0 when found.
+ */
+static int victoria_first_value(const char *match, const char *const *labels, double *out) {
+    char flush[512], export[1024];
+    snprintf(flush, sizeof flush, "curl -fsS -o /dev/null '%s/internal/force_flush'",
+             getenv("VM_URL"));
+    snprintf(export, sizeof export,
+             "curl -fsS -G --data-urlencode 'match[]=%s' '%s/api/v1/export'", match,
+             getenv("VM_URL"));
+    double deadline = unix_now() + 15;
+    char *json = NULL;
+    do {
+        free(command_output(flush));
+        free(json);
+        json = command_output(export);
+        const char *v = json ? strstr(json, "\"values\":[") : NULL;
+        if (v && contains_all(json, labels)) {
+            *out = strtod(v + strlen("\"values\":["), NULL);
+            free(json);
+            return 0;
+        }
+        usleep(150 * 1000);
+    } while (unix_now() < deadline);
+    fprintf(stderr, "  export of %s gave %s\n", match, json ? json : "(curl failed)");
+    free(json);
+    return -1;
 }
 
 /* ---- library ---------------------------------------------------------------------- */
@@ -790,6 +903,90 @@ static int test_every_pusher_option_is_accepted_and_checked(void) {
     return 0;
 }
 
+static int test_remote_write_options_are_checked_at_start(void) {
+    pm_registry *r = new_registry();
+    pm_pusher_config *c = NULL;
+    OK(pm_pusher_config_new(&c));
+    OK(pm_pusher_config_ignore_env(c));
+    OK(pm_pusher_config_set_url(c, "http://127.0.0.1:1/api/v1/write"));
+    OK(pm_pusher_config_set_job(c, "c_rw_options"));
+    OK(pm_pusher_config_set_target(c, "Remote_Write"));
+    OK(pm_pusher_config_add_url(c, "http://127.0.0.1:2/api/v1/write"));
+    OK(pm_pusher_config_set_staleness_markers(c, false));
+    FAILS(pm_pusher_config_set_target(c, "graphite"), PM_ERR_INVALID_CONFIG, "\"graphite\"");
+    FAILS(pm_pusher_config_set_target(c, NULL), PM_ERR_INVALID_ARGUMENT, "`target`");
+    FAILS(pm_pusher_config_set_target(c, "remote\xff"), PM_ERR_INVALID_ARGUMENT,
+          "`target` is not valid UTF-8");
+    FAILS(pm_pusher_config_set_target(NULL, "remote_write"), PM_ERR_INVALID_ARGUMENT,
+          "`config`");
+    FAILS(pm_pusher_config_add_url(c, NULL), PM_ERR_INVALID_ARGUMENT, "`url`");
+    FAILS(pm_pusher_config_add_url(c, "http://\xc3"), PM_ERR_INVALID_ARGUMENT, "`url`");
+    FAILS(pm_pusher_config_add_url(NULL, "http://x"), PM_ERR_INVALID_ARGUMENT, "`config`");
+    FAILS(pm_pusher_config_set_max_samples_per_send(NULL, 1), PM_ERR_INVALID_ARGUMENT,
+          "`config`");
+    FAILS(pm_pusher_config_set_max_in_flight(NULL, 1), PM_ERR_INVALID_ARGUMENT, "`config`");
+    FAILS(pm_pusher_config_set_max_pending_samples(NULL, 1), PM_ERR_INVALID_ARGUMENT,
+          "`config`");
+    FAILS(pm_pusher_config_set_staleness_markers(NULL, true), PM_ERR_INVALID_ARGUMENT,
+          "`config`");
+
+    /* Setters only record; each bound is checked at start and named there. */
+    pm_pusher *p = (pm_pusher *)1;
+    OK(pm_pusher_config_set_max_samples_per_send(c, 0));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "max_samples_per_send 0");
+    CHECK(p == NULL);
+    OK(pm_pusher_config_set_max_samples_per_send(c, 500));
+    OK(pm_pusher_config_set_max_in_flight(c, 0));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "max_in_flight 0");
+    OK(pm_pusher_config_set_max_in_flight(c, 65));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "max_in_flight 65");
+    OK(pm_pusher_config_set_max_in_flight(c, 2));
+    OK(pm_pusher_config_set_max_pending_samples(c, 0));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "max_pending_samples 0");
+    OK(pm_pusher_config_set_max_pending_samples(c, 10000));
+    /* Setting the URL again keeps the added receiver, which a Pushgateway cannot take. */
+    OK(pm_pusher_config_set_url(c, "http://127.0.0.1:3/api/v1/write"));
+    OK(pm_pusher_config_set_target(c, "pushgateway"));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "need target remote_write");
+    CHECK(strstr(pm_last_error_message(), "127.0.0.1:2"));
+    pm_pusher_config_free(c);
+
+    /* A Pushgateway pusher has no receivers, and a caller built against the shorter
+     * pm_stats of an older header still gets its fields, and nothing beyond them. */
+    c = gateway_config("c_rw_options");
+    OK(pm_pusher_start(c, r, &p));
+    pm_stats s;
+    memset(&s, 0xff, sizeof s);
+    s.size = offsetof(pm_stats, samples_sent);
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.size == offsetof(pm_stats, samples_sent) && s.pushes_failed == 0);
+    CHECK(s.samples_sent == UINT64_MAX && s.receivers == SIZE_MAX);
+    s.size = offsetof(pm_stats, has_last_error);
+    FAILS(pm_pusher_stats(p, &s), PM_ERR_INVALID_ARGUMENT, "size");
+    s.size = sizeof s;
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.size == sizeof s && s.receivers == 0 && s.samples_sent == 0);
+    CHECK(s.samples_dropped == 0 && s.samples_rejected == 0 && s.samples_pending == 0);
+    pm_receiver_stats rs;
+    rs.size = sizeof rs;
+    FAILS(pm_pusher_receiver_stats(p, 0, &rs), PM_ERR_INVALID_ARGUMENT, "index 0");
+    CHECK(strstr(pm_last_error_message(), "has 0 receiver"));
+    char text[64];
+    size_t needed = 0;
+    FAILS(pm_pusher_receiver_url(p, 0, text, sizeof text, &needed), PM_ERR_INVALID_ARGUMENT,
+          "index 0");
+    FAILS(pm_pusher_receiver_last_error(p, 0, text, sizeof text, &needed),
+          PM_ERR_INVALID_ARGUMENT, "index 0");
+    FAILS(pm_pusher_receiver_stats(NULL, 0, &rs), PM_ERR_INVALID_ARGUMENT, "`pusher`");
+    FAILS(pm_pusher_receiver_url(NULL, 0, text, sizeof text, &needed), PM_ERR_INVALID_ARGUMENT,
+          "`pusher`");
+    OK(pm_pusher_shutdown(p, 5000));
+    pm_pusher_free(p);
+    pm_pusher_config_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
 struct worker {
     pm_counter *held;
     pm_counter_vec *vec;
@@ -1067,6 +1264,116 @@ static int test_push_once_and_delete_once(void) {
     return 0;
 }
 
+static int test_remote_write_reaches_prometheus_and_victoria_metrics(void) {
+    const char *prom = getenv("PROM_URL"), *vm = getenv("VM_URL");
+    if (!prom || !vm) {
+        fprintf(stderr, "  PROM_URL and VM_URL must point at the receivers "
+                        "(eval \"$(tests/receivers.sh start)\")\n");
+        return 1;
+    }
+    pm_registry *r = new_registry();
+    const char *names[] = {"color"};
+    const char *blue[] = {"blue"};
+    pm_counter_vec *cv = NULL;
+    OK(pm_counter_vec_new(r, "c_rw_total", "Remote-written", names, 1, NULL, &cv));
+    OK(pm_counter_vec_inc(cv, blue, 1, 42));
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    double bounds[] = {1, 2};
+    OK(pm_metric_options_set_buckets(o, bounds, 2));
+    pm_histogram *h = NULL;
+    OK(pm_histogram_new(r, "c_rw_seconds", "Remote-written", o, &h));
+    pm_metric_options_free(o);
+    OK(pm_histogram_observe(h, 0.5));
+    OK(pm_histogram_observe(h, 1.5));
+    OK(pm_histogram_observe(h, 3));
+
+    char job[64], prom_write[256], vm_write[256];
+    snprintf(job, sizeof job, "c_rw_%d", (int)getpid());
+    snprintf(prom_write, sizeof prom_write, "%s/api/v1/write", prom);
+    snprintf(vm_write, sizeof vm_write, "%s/api/v1/write", vm);
+    pm_pusher_config *c = NULL;
+    OK(pm_pusher_config_new(&c));
+    OK(pm_pusher_config_ignore_env(c));
+    OK(pm_pusher_config_set_target(c, "remote_write"));
+    OK(pm_pusher_config_add_url(c, vm_write));
+    OK(pm_pusher_config_set_url(c, prom_write));
+    OK(pm_pusher_config_set_job(c, job));
+    OK(pm_pusher_config_add_grouping(c, "instance", "c1"));
+    OK(pm_pusher_config_set_interval_ms(c, 60000));
+    OK(pm_pusher_config_set_flush_deadline_ms(c, 5000));
+    OK(pm_pusher_config_set_self_metrics(c, false));
+    OK(pm_pusher_config_set_max_samples_per_send(c, 4));
+    OK(pm_pusher_config_set_max_in_flight(c, 2));
+    OK(pm_pusher_config_set_max_pending_samples(c, 10000));
+    OK(pm_pusher_config_set_staleness_markers(c, true));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(c, r, &p));
+    pm_pusher_config_free(c);
+    OK(pm_pusher_flush(p, 5000, NULL));
+    /* The staleness markers written at shutdown end the series; the values stay visible
+     * at a time before it. */
+    double before_shutdown = unix_now();
+
+    pm_stats s;
+    s.size = sizeof s;
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.pushes_ok >= 1 && s.pushes_failed == 0 && !s.has_last_error);
+    CHECK(s.receivers == 2 && s.samples_sent > 0);
+    CHECK(s.samples_dropped == 0 && s.samples_rejected == 0 && s.samples_pending == 0);
+    uint64_t sent = 0;
+    const char *urls[] = {prom_write, vm_write};
+    for (size_t i = 0; i < 2; i++) {
+        pm_receiver_stats rs;
+        memset(&rs, 0, sizeof rs);
+        rs.size = sizeof rs;
+        OK(pm_pusher_receiver_stats(p, i, &rs));
+        CHECK(rs.size == sizeof rs && rs.requests >= 1 && rs.samples_sent > 0);
+        CHECK(rs.bytes_sent > 0 && rs.last_success_unix_ms > 0 && rs.consecutive_failures == 0);
+        CHECK(rs.breaker == PM_BREAKER_CLOSED && !rs.has_last_error);
+        sent += rs.samples_sent;
+        char text[256];
+        size_t needed = 0;
+        OK(pm_pusher_receiver_url(p, i, text, sizeof text, &needed));
+        CHECK(strcmp(text, urls[i]) == 0 && needed == strlen(text) + 1);
+        OK(pm_pusher_receiver_last_error(p, i, text, sizeof text, &needed));
+        CHECK(needed == 1 && text[0] == '\0');
+    }
+    CHECK(sent == s.samples_sent);
+    pm_receiver_stats none;
+    none.size = sizeof none;
+    FAILS(pm_pusher_receiver_stats(p, 2, &none), PM_ERR_INVALID_ARGUMENT, "index 2");
+    CHECK(strstr(pm_last_error_message(), "has 2 receiver"));
+    OK(pm_pusher_shutdown(p, 5000));
+    pm_pusher_free(p);
+
+    char query[256], job_label[96];
+    snprintf(job_label, sizeof job_label, "\"job\":\"%s\"", job);
+    const char *labels[] = {job_label, "\"instance\":\"c1\"", "\"color\":\"blue\"", NULL};
+    const char *group[] = {job_label, "\"instance\":\"c1\"", NULL};
+    double v = 0;
+    snprintf(query, sizeof query, "c_rw_total{job=\"%s\"}", job);
+    CHECK(prometheus_value(query, before_shutdown, labels, &v) == 0 && v == 42);
+    snprintf(query, sizeof query, "c_rw_seconds_count{job=\"%s\"}", job);
+    CHECK(prometheus_value(query, before_shutdown, group, &v) == 0 && v == 3);
+    snprintf(query, sizeof query, "c_rw_seconds_sum{job=\"%s\"}", job);
+    CHECK(prometheus_value(query, before_shutdown, group, &v) == 0 && v == 5);
+    snprintf(query, sizeof query, "c_rw_seconds_bucket{job=\"%s\",le=~\"2|2[.]0\"}", job);
+    CHECK(prometheus_value(query, before_shutdown, group, &v) == 0 && v == 2);
+    snprintf(query, sizeof query, "c_rw_total{job=\"%s\"}", job);
+    char *after_shutdown = prometheus_query(query, unix_now());
+    CHECK(after_shutdown && strstr(after_shutdown, "\"result\":[]"));
+    free(after_shutdown);
+
+    snprintf(query, sizeof query, "c_rw_total{job=\"%s\"}", job);
+    CHECK(victoria_first_value(query, labels, &v) == 0 && v == 42);
+
+    pm_counter_vec_free(cv);
+    pm_histogram_free(h);
+    pm_registry_free(r);
+    return 0;
+}
+
 static int test_forked_child_pushes_its_own_group(void) {
     pm_registry *r = new_registry();
     pm_counter *c = NULL;
@@ -1165,12 +1472,14 @@ static const struct test TESTS[] = {
     T(test_non_utf8_input_is_refused_by_name),
     T(test_versioned_structs_check_their_size),
     T(test_every_pusher_option_is_accepted_and_checked),
+    T(test_remote_write_options_are_checked_at_start),
     T(test_threads_record_while_the_pusher_pushes),
     T(test_shutdown_is_idempotent_and_later_flushes_fail),
     T(test_free_without_shutdown_makes_the_final_push),
     T(test_push_failures_are_reported_and_logged),
     T(test_flush_times_out_on_a_silent_gateway),
     T(test_push_once_and_delete_once),
+    T(test_remote_write_reaches_prometheus_and_victoria_metrics),
     T(test_forked_child_pushes_its_own_group),
 };
 
@@ -1186,5 +1495,7 @@ int main(int argc, char **argv) {
         rc == 0 ? passed++ : failed++;
     }
     printf("%d passed, %d failed\n", passed, failed);
+    /* LeakSanitizer ends the process without flushing stdio when it reports a leak. */
+    fflush(stdout);
     return failed != 0;
 }

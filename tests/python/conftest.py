@@ -1,6 +1,7 @@
-"""Shared fixtures: the Pushgateway that run.sh started (or one started here), a reader of
-what the gateway holds, a server that accepts connections and never answers, and a runner
-for job scripts in a subprocess."""
+"""Shared fixtures: the Pushgateway and the remote-write receivers (Prometheus,
+VictoriaMetrics) that run.sh started (or ones started here), readers of what they hold, a
+server that accepts connections and never answers, and a runner for job scripts in a
+subprocess."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import textwrap
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -41,6 +43,84 @@ def pgw_url() -> Iterator[str]:
             [os.path.join(ROOT, "tests", "pushgateway.sh"), "stop", env["PGW_PID"]],
             check=False,
         )
+
+
+@pytest.fixture(scope="session")
+def receivers() -> Iterator[dict[str, str]]:
+    """PROM_URL and VM_URL of the receivers run.sh started, or of ones started here."""
+    if os.environ.get("PROM_URL") and os.environ.get("VM_URL"):
+        yield {k: os.environ[k] for k in ("PROM_URL", "VM_URL")}
+        return
+    script = os.path.join(ROOT, "tests", "receivers.sh")
+    out = subprocess.run(
+        [script, "start"], capture_output=True, text=True, check=True
+    ).stdout
+    env = dict(kv.split("=", 1) for kv in out.replace("export ", "").split())
+    try:
+        yield env
+    finally:
+        subprocess.run([script, "stop", env["RECEIVERS_DIR"]], check=False)
+
+
+@pytest.fixture(scope="session")
+def prom_url(receivers: dict[str, str]) -> str:
+    """Prometheus, with its remote-write receiver at /api/v1/write."""
+    return receivers["PROM_URL"]
+
+
+@pytest.fixture(scope="session")
+def vm_url(receivers: dict[str, str]) -> str:
+    """VictoriaMetrics, with its remote-write receiver at /api/v1/write."""
+    return receivers["VM_URL"]
+
+
+def get_json(url: str, path: str, **params: str) -> object:
+    query = urllib.parse.urlencode(params)
+    with urllib.request.urlopen(f"{url}{path}?{query}", timeout=5) as r:
+        return json.load(r)
+
+
+def prom_query(url: str, query: str, at: float | None = None) -> list[dict]:
+    """The instant vector Prometheus returns for `query`, now or at Unix time `at`."""
+    params = {"query": query}
+    if at is not None:
+        params["time"] = f"{at:.3f}"
+    body = get_json(url, "/api/v1/query", **params)
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def prom_samples(
+    url: str, query: str, at: float | None = None, timeout: float = 3.0
+) -> dict[tuple[str, tuple], tuple[dict[str, str], float]]:
+    """{(name, ((label, value), ...)): (all labels, value)} for `query`, with job and
+    instance left out of the key; polls until the result is not empty or `timeout`
+    passes, since a write is acknowledged before every query is sure to see it."""
+    deadline = time.monotonic() + timeout
+    while not (result := prom_query(url, query, at)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out = {}
+    for r in result:
+        m = r["metric"]
+        skip = ("__name__", "job", "instance")
+        labels = tuple(sorted((k, v) for k, v in m.items() if k not in skip))
+        out[(m.get("__name__", ""), labels)] = (m, float(r["value"][1]))
+    return out
+
+
+def vm_export(url: str, selector: str, timeout: float = 15.0) -> list[dict]:
+    """VictoriaMetrics' export of the series matching `selector`, once there is any:
+    it makes new series searchable only after a delay, which a force_flush before every
+    look shortens (see the backends reference, section 4.3)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        urllib.request.urlopen(url + "/internal/force_flush", timeout=5).read()
+        query = urllib.parse.urlencode({"match[]": selector})
+        with urllib.request.urlopen(f"{url}/api/v1/export?{query}", timeout=5) as r:
+            lines = [json.loads(line) for line in r.read().decode().split("\n") if line]
+        if lines or time.monotonic() >= deadline:
+            return lines
+        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -76,7 +156,9 @@ def gateway_groups(url: str, job: str) -> list[dict[str, str]]:
     return [g["labels"] for g in data if g["labels"].get("job") == job]
 
 
-def gateway_groups_when_settled(url: str, job: str, timeout: float = 3.0) -> list[dict[str, str]]:
+def gateway_groups_when_settled(
+    url: str, job: str, timeout: float = 3.0
+) -> list[dict[str, str]]:
     """`gateway_groups` once none remain or `timeout` passes: the gateway answers a DELETE
     with 202 and applies it just after."""
     deadline = time.monotonic() + timeout

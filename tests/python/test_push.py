@@ -9,7 +9,7 @@ import time
 
 import pushmetrics as pm
 import pytest
-from conftest import gateway_groups, gateway_groups_when_settled, gateway_samples
+from conftest import gateway_groups_when_settled, gateway_samples
 
 
 def test_pusher_flush_delivers_exact_values_and_reports_stats(pgw_url, job):

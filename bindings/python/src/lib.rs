@@ -34,6 +34,7 @@ fn _pushmetrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::install_labels::<metrics::Summary>(m.py())?;
     m.add_class::<pusher::Pusher>()?;
     m.add_class::<pusher::Stats>()?;
+    m.add_class::<pusher::ReceiverStats>()?;
     m.add_class::<pusher::FlushReport>()?;
     m.add_function(wrap_pyfunction!(registry::generate_latest, m)?)?;
     m.add_function(wrap_pyfunction!(pusher::push_to_gateway, m)?)?;

@@ -1,11 +1,12 @@
-//! `Pusher` (the background push thread), `Stats`, `FlushReport`, and prometheus_client's
-//! `push_to_gateway` / `pushadd_to_gateway` / `delete_from_gateway` on the core's
-//! `push_once` / `delete_once`. Every wait on the network happens with the GIL released.
+//! `Pusher` (the background push thread), `Stats`, `ReceiverStats`, `FlushReport`, and
+//! prometheus_client's `push_to_gateway` / `pushadd_to_gateway` / `delete_from_gateway` on
+//! the core's `push_once` / `delete_once`. Every wait on the network happens with the GIL
+//! released.
 
 use crate::convert::{seconds, utf8, Pairs};
 use crate::errors::{Class, OrRaise};
 use crate::registry::RegistryArg;
-use pushmetrics::{Format, Method, PusherBuilder};
+use pushmetrics::{Format, Method, PusherBuilder, Target};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
@@ -37,7 +38,7 @@ pub(crate) fn _shutdown_all(py: Python<'_>) {
     });
 }
 
-/// Pushes a registry to a Pushgateway from a background thread.
+/// Pushes a registry from a background thread to a Pushgateway or to remote-write receivers.
 #[pyclass(module = "pushmetrics", frozen)]
 pub(crate) struct Pusher {
     live: Arc<pushmetrics::Pusher>,
@@ -65,6 +66,7 @@ fn apply_options(
                 }
                 b
             }
+            "target" => b.target(Target::parse(&v.extract::<String>()?).or_raise()?),
             "method" => b.method(Method::parse(&v.extract::<String>()?).or_raise()?),
             "format" => b.format(Format::parse(&v.extract::<String>()?).or_raise()?),
             "gzip" => b.gzip(v.extract()?),
@@ -80,6 +82,10 @@ fn apply_options(
             "breaker_threshold" => b.breaker_threshold(v.extract()?),
             "breaker_open" => b.breaker_open(secs(&v)?),
             "max_body_bytes" => b.max_body_bytes(v.extract()?),
+            "max_samples_per_send" => b.max_samples_per_send(v.extract()?),
+            "max_in_flight" => b.max_in_flight(v.extract()?),
+            "max_pending_samples" => b.max_pending_samples(v.extract()?),
+            "staleness_markers" => b.staleness_markers(v.extract()?),
             "delete_on_shutdown" => b.delete_on_shutdown(v.extract()?),
             "self_metrics" => b.self_metrics(v.extract()?),
             "shutdown_timeout" => b.shutdown_timeout(secs(&v)?),
@@ -129,20 +135,54 @@ fn apply_options(
     Ok(b)
 }
 
-/// A builder for `url` and `job` with prometheus_client's `grouping_key` and the options.
+/// The `url` argument: one URL, or a sequence of them (several remote-write receivers).
+struct Urls(Vec<String>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Urls {
+    type Error = PyErr;
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        // A str is itself a sequence of str: it has to be tried first.
+        if let Ok(one) = obj.extract::<String>() {
+            return Ok(Urls(vec![one]));
+        }
+        obj.extract().map(Urls).map_err(|e: PyErr| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "url must be a str or a sequence of str: {}",
+                e.value(obj.py())
+            ))
+        })
+    }
+}
+
+impl From<&str> for Urls {
+    fn from(url: &str) -> Self {
+        Urls(vec![url.to_owned()])
+    }
+}
+
+/// A builder for `url` (the first receiver; the others are added) and `job`, with
+/// prometheus_client's `grouping_key` and the options.
 fn builder(
-    url: &str,
+    urls: Urls,
     job: &str,
     grouping_key: Option<Pairs<String>>,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PusherBuilder> {
     // prometheus_client accepts a bare host:port and means http.
-    let url = if url.contains("://") {
-        url.to_owned()
-    } else {
-        format!("http://{url}")
+    let mut urls = urls.0.into_iter().map(|url| {
+        if url.contains("://") {
+            url
+        } else {
+            format!("http://{url}")
+        }
+    });
+    let Some(first) = urls.next() else {
+        return Err(Class::Config.err("invalid configuration: url is empty: give one URL or more"));
     };
-    let mut b = pushmetrics::Pusher::builder(&url).job(job);
+    let mut b = pushmetrics::Pusher::builder(&first).job(job);
+    for url in urls {
+        b = b.add_url(&url);
+    }
     if let Some(g) = grouping_key {
         if options.is_some_and(|o| o.contains("grouping").unwrap_or(false)) {
             return Err(pyo3::exceptions::PyTypeError::new_err(
@@ -156,13 +196,19 @@ fn builder(
     apply_options(b, options)
 }
 
+/// Unix time in seconds, as `time.time()` gives it.
+fn unix_seconds(t: SystemTime) -> f64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 #[pymethods]
 impl Pusher {
     #[new]
     #[pyo3(signature = (url, job, grouping_key=None, registry=RegistryArg::Default, interval=None, **options))]
     fn new(
         py: Python<'_>,
-        url: &str,
+        url: Urls,
         job: &str,
         grouping_key: Option<Pairs<String>>,
         registry: RegistryArg,
@@ -207,19 +253,21 @@ impl Pusher {
     }
 
     /// The pusher's health counters.
-    fn stats(&self) -> Stats {
+    fn stats(&self, py: Python<'_>) -> PyResult<Stats> {
         let s = self.live.stats();
-        Stats {
+        let receivers = s
+            .receivers
+            .into_iter()
+            .map(|r| Py::new(py, ReceiverStats::from(r)))
+            .collect::<PyResult<_>>()?;
+        Ok(Stats {
             pushes_ok: s.pushes_ok,
             pushes_failed: s.pushes_failed,
             requests: s.requests,
             retries: s.retries,
             retries_denied: s.retries_denied,
             flushes_skipped: s.flushes_skipped,
-            last_success: s.last_success.map(|t| {
-                t.duration_since(SystemTime::UNIX_EPOCH)
-                    .map_or(0.0, |d| d.as_secs_f64())
-            }),
+            last_success: s.last_success.map(unix_seconds),
             last_error: s.last_error,
             consecutive_failures: s.consecutive_failures,
             breaker: s.breaker.as_str(),
@@ -230,7 +278,12 @@ impl Pusher {
             queue_length: s.queue_length,
             bytes_sent: s.bytes_sent,
             last_push_duration: s.last_push_duration.map(|d| d.as_secs_f64()),
-        }
+            samples_sent: s.samples_sent,
+            samples_dropped: s.samples_dropped,
+            samples_rejected: s.samples_rejected,
+            samples_pending: s.samples_pending,
+            receivers,
+        })
     }
 
     /// True while the last successful push is recent (within three intervals).
@@ -252,7 +305,7 @@ impl Pusher {
         self.live.shutdown_timeout().as_secs_f64()
     }
 
-    /// The group URL pushed to, credentials removed.
+    /// The group URL pushed to (for remote write, the first receiver's), credentials removed.
     #[getter]
     fn url(&self) -> String {
         self.live.url()
@@ -317,11 +370,17 @@ pub(crate) struct Stats {
     queue_length: u64,
     bytes_sent: u64,
     last_push_duration: Option<f64>,
+    samples_sent: u64,
+    samples_dropped: u64,
+    samples_rejected: u64,
+    samples_pending: u64,
+    /// Remote write: one entry per receiver, in the order of the URLs.
+    receivers: Vec<Py<ReceiverStats>>,
 }
 
 #[pymethods]
 impl Stats {
-    /// Every field in a dict.
+    /// Every field in a dict (each receiver's as a dict too, so the result is plain data).
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         d.set_item("pushes_ok", self.pushes_ok)?;
@@ -341,17 +400,101 @@ impl Stats {
         d.set_item("queue_length", self.queue_length)?;
         d.set_item("bytes_sent", self.bytes_sent)?;
         d.set_item("last_push_duration", self.last_push_duration)?;
+        d.set_item("samples_sent", self.samples_sent)?;
+        d.set_item("samples_dropped", self.samples_dropped)?;
+        d.set_item("samples_rejected", self.samples_rejected)?;
+        d.set_item("samples_pending", self.samples_pending)?;
+        let receivers = self
+            .receivers
+            .iter()
+            .map(|r| r.get().as_dict(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        d.set_item("receivers", receivers)?;
         Ok(d)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let d = self.as_dict(py)?;
-        let fields = d
-            .iter()
-            .map(|(k, v)| Ok(format!("{}={}", k, v.repr()?)))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(format!("Stats({})", fields.join(", ")))
+        // The receivers show as `ReceiverStats(...)`, not as the dicts of `as_dict`.
+        d.set_item("receivers", &self.receivers)?;
+        fields_repr("Stats", &d)
     }
+}
+
+/// One remote-write receiver's health, in `Stats.receivers` (times in seconds).
+#[pyclass(module = "pushmetrics", frozen, get_all)]
+pub(crate) struct ReceiverStats {
+    /// The write URL, credentials removed.
+    url: String,
+    requests: u64,
+    retries: u64,
+    retries_denied: u64,
+    samples_sent: u64,
+    samples_dropped: u64,
+    samples_rejected: u64,
+    samples_pending: u64,
+    bytes_sent: u64,
+    /// Unix time of the last successful request.
+    last_success: Option<f64>,
+    last_error: Option<String>,
+    consecutive_failures: u32,
+    /// `closed`, `open` or `half_open`.
+    breaker: &'static str,
+}
+
+impl From<pushmetrics::ReceiverStats> for ReceiverStats {
+    fn from(r: pushmetrics::ReceiverStats) -> Self {
+        ReceiverStats {
+            url: r.url,
+            requests: r.requests,
+            retries: r.retries,
+            retries_denied: r.retries_denied,
+            samples_sent: r.samples_sent,
+            samples_dropped: r.samples_dropped,
+            samples_rejected: r.samples_rejected,
+            samples_pending: r.samples_pending,
+            bytes_sent: r.bytes_sent,
+            last_success: r.last_success.map(unix_seconds),
+            last_error: r.last_error,
+            consecutive_failures: r.consecutive_failures,
+            breaker: r.breaker.as_str(),
+        }
+    }
+}
+
+#[pymethods]
+impl ReceiverStats {
+    /// Every field in a dict.
+    fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("url", &self.url)?;
+        d.set_item("requests", self.requests)?;
+        d.set_item("retries", self.retries)?;
+        d.set_item("retries_denied", self.retries_denied)?;
+        d.set_item("samples_sent", self.samples_sent)?;
+        d.set_item("samples_dropped", self.samples_dropped)?;
+        d.set_item("samples_rejected", self.samples_rejected)?;
+        d.set_item("samples_pending", self.samples_pending)?;
+        d.set_item("bytes_sent", self.bytes_sent)?;
+        d.set_item("last_success", self.last_success)?;
+        d.set_item("last_error", &self.last_error)?;
+        d.set_item("consecutive_failures", self.consecutive_failures)?;
+        d.set_item("breaker", self.breaker)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        fields_repr("ReceiverStats", &self.as_dict(py)?)
+    }
+}
+
+/// `Name(field=repr, ...)` in the dict's order.
+fn fields_repr(name: &str, d: &Bound<'_, PyDict>) -> PyResult<String> {
+    let fields = d
+        .iter()
+        .map(|(k, v)| Ok(format!("{}={}", k, v.repr()?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(format!("{name}({})", fields.join(", ")))
 }
 
 fn no_handler(handler: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
@@ -375,7 +518,12 @@ fn with_timeout(mut b: PusherBuilder, timeout: Option<f64>) -> PyResult<PusherBu
 
 fn push(py: Python<'_>, method: Method, args: PushArgs<'_, '_>) -> PyResult<()> {
     no_handler(args.handler)?;
-    let b = builder(args.gateway, args.job, args.grouping_key, args.options)?;
+    let b = builder(
+        args.gateway.into(),
+        args.job,
+        args.grouping_key,
+        args.options,
+    )?;
     let b = with_timeout(b, args.timeout)?.method(method);
     let registry = args.registry.resolve();
     py.detach(|| b.push_once(&registry)).or_raise()?;
@@ -457,7 +605,7 @@ pub(crate) fn delete_from_gateway(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<()> {
     no_handler(handler)?;
-    let b = builder(gateway, job, grouping_key, options)?;
+    let b = builder(gateway.into(), job, grouping_key, options)?;
     let b = with_timeout(b, timeout)?;
     py.detach(|| b.delete_once()).or_raise()
 }

@@ -1,5 +1,6 @@
 """pushmetrics: counters, gauges, histograms and summaries pushed from a background thread
-to a Prometheus Pushgateway, with prometheus_client's API.
+to a Prometheus Pushgateway, with prometheus_client's API, or with
+``target="remote_write"`` to remote-write receivers (Prometheus, VictoriaMetrics, Mimir).
 
 >>> from pushmetrics import Counter, Pusher
 >>> rows = Counter("rows_processed_total", "Rows processed", ["table"])
@@ -26,6 +27,7 @@ from ._pushmetrics import (
     Gauge,
     Histogram,
     Pusher,
+    ReceiverStats,
     Registry,
     Sampling,
     Stats,
@@ -73,6 +75,7 @@ __all__ = [
     "PushError",
     "Pusher",
     "PusherOptions",
+    "ReceiverStats",
     "Registry",
     "Sampling",
     "ShutdownError",

@@ -4,7 +4,7 @@ seconds, and ``None`` leaves the core's default."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Union
 
@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from ._pushmetrics import Sampling
 
 _Pairs = Mapping[str, Any] | Iterable[tuple[str, Any]]
+# ``Pusher``'s ``url``: one URL, or several remote-write receivers written to at once.
+_Urls = str | Sequence[str]
 # A metric's ``sampling=``: ``Sampling.probability(0.1)`` or ``("probability", 0.1)``.
 _SamplingArg = Union["Sampling", tuple[str, float], None]
 
@@ -20,6 +22,7 @@ class PusherOptions(TypedDict, total=False):
     """Every pusher option (DESIGN.md's names); durations in seconds, ``None`` = default."""
 
     grouping: _Pairs | None
+    target: Literal["pushgateway", "remote_write"] | None
     method: Literal["PUT", "POST", "put", "post"] | None
     format: Literal["text", "protobuf"] | None
     gzip: bool | None
@@ -35,6 +38,11 @@ class PusherOptions(TypedDict, total=False):
     breaker_threshold: int | None
     breaker_open: float | None
     max_body_bytes: int | None
+    # Remote write only.
+    max_samples_per_send: int | None
+    max_in_flight: int | None
+    max_pending_samples: int | None
+    staleness_markers: bool | None
     delete_on_shutdown: bool | None
     self_metrics: bool | None
     shutdown_timeout: float | None

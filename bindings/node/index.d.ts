@@ -1,5 +1,6 @@
 // pushmetrics for Node: prom-client's metric API, recorded by a Rust core and pushed to a
-// Prometheus Pushgateway from a background thread that never keeps the process alive.
+// Prometheus Pushgateway, or written to Prometheus remote-write receivers, from a background
+// thread that never keeps the process alive.
 
 /** Label values by label name; numbers are accepted and printed. */
 export type LabelValues<T extends string = string> = Partial<Record<T, string | number>>;
@@ -240,14 +241,31 @@ export interface PushOptions {
 }
 
 export interface PusherOptions extends PushOptions {
-  /** The gateway, `http://host:port`. */
-  url: string;
-  /** The job name (required, here or in PUSHMETRICS_JOB). */
+  /**
+   * The gateway, `http://host:port`; for remote write the receiver's full write endpoint
+   * (`http://prometheus:9090/api/v1/write`), or several, each written to with its own
+   * queue, retries and breaker.
+   */
+  url: string | string[];
+  /** `pushgateway` (default) or `remote_write` (protobuf + snappy, remote write 1.0). */
+  target?: 'pushgateway' | 'remote_write';
+  /** The job name (required, here or in PUSHMETRICS_JOB); in remote write, a label of every series. */
   job?: string;
-  /** Grouping labels of the group (any UTF-8 values). */
+  /** Grouping labels of the group (any UTF-8 values); labels of every series in remote write. */
   groupings?: Record<string, string>;
   /** The registry to push (`register` when not given). */
   registry?: Registry;
+  /** Remote write: most samples in one request (2000). */
+  maxSamplesPerSend?: number;
+  /** Remote write: requests in flight at once per receiver (4, at most 64). */
+  maxInFlight?: number;
+  /**
+   * Remote write: samples held per receiver while it cannot take them (500,000); beyond
+   * that the oldest requests are dropped and counted in `samplesDropped`.
+   */
+  maxPendingSamples?: number;
+  /** Remote write: end every written series with a staleness marker at shutdown (true). */
+  stalenessMarkers?: boolean;
 }
 
 /** What one flush delivered. */
@@ -282,19 +300,54 @@ export interface PusherStats {
   queueLength: number;
   bytesSent: number;
   lastPushDurationMs?: number;
+  /** Remote write: samples the receivers accepted, all receivers together. */
+  samplesSent: number;
+  /** Remote write: samples dropped unsent because a receiver's pending queue was full. */
+  samplesDropped: number;
+  /** Remote write: samples a receiver refused for good (a 4xx, or a 5xx no retry can fix). */
+  samplesRejected: number;
+  /** Remote write: samples waiting to be sent, all receivers together. */
+  samplesPending: number;
+  /** Remote write: each receiver's own numbers, in the order of the URLs (empty for a Pushgateway). */
+  receivers: ReceiverStats[];
+}
+
+/** One remote-write receiver's health. */
+export interface ReceiverStats {
+  /** The write URL, credentials removed. */
+  url: string;
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  retries: number;
+  /** Retries not made because the retry budget was spent. */
+  retriesDenied: number;
+  samplesSent: number;
+  samplesDropped: number;
+  samplesRejected: number;
+  samplesPending: number;
+  /** Request body bytes sent (snappy-compressed). */
+  bytesSent: number;
+  /** Unix time of the last successful request, in milliseconds. */
+  lastSuccessMs?: number;
+  /** The last failure or rejection, with the receiver's message. */
+  lastError?: string;
+  /** Failed sends since the last success. */
+  consecutiveFailures: number;
+  breaker: 'closed' | 'open' | 'half_open';
 }
 
 /**
- * Pushes a registry from a background thread every `intervalMs`. A pusher still running when
- * the process runs out of work makes its final flush first (bounded by `shutdownTimeoutMs`).
+ * Pushes a registry from a background thread every `intervalMs`, to a Pushgateway group or
+ * (`target: 'remote_write'`) to remote-write receivers. A pusher still running when the
+ * process runs out of work makes its final flush first (bounded by `shutdownTimeoutMs`).
  */
 export class Pusher {
   constructor(options: PusherOptions);
-  /** The group URL, credentials removed. */
+  /** The group URL (remote write: the first receiver's), credentials removed. */
   readonly url: string;
   /** Pushes now; resolves once everything recorded before the call is delivered. */
   flush(timeoutMs?: number): Promise<FlushReport>;
-  /** Final flush (and the DELETE, if configured), then stops. Idempotent. */
+  /** Final flush (then the DELETE, or remote write's staleness markers, if on), then stops. Idempotent. */
   shutdown(timeoutMs?: number): Promise<void>;
   stats(): PusherStats;
   /** True while the last successful push is recent (within three intervals). */

@@ -1,6 +1,7 @@
 'use strict';
-// Shared by the Node test files: the package under test, reading the real Pushgateway back,
-// child-process scripts and a fault server that accepts connections and never answers.
+// Shared by the Node test files: the package under test, reading the real Pushgateway,
+// Prometheus and VictoriaMetrics back, child-process scripts and a fault server that accepts
+// connections and never answers.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -9,6 +10,8 @@ const path = require('node:path');
 
 const PKG = path.join(__dirname, '..', '..', 'bindings', 'node');
 const PGW_URL = process.env.PGW_URL;
+const PROM_URL = process.env.PROM_URL;
+const VM_URL = process.env.VM_URL;
 
 /** Samples the gateway holds for `job`: [{ name, labels, value }]. */
 async function scrape(job) {
@@ -96,4 +99,54 @@ async function scrapeWhenGone(job, ms = 3000) {
   return got;
 }
 
-module.exports = { PKG, PGW_URL, scrape, scrapeWhenGone, valueOf, runScript, hungServer, unique };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Prometheus's instant query `query` at `time` (Unix seconds; its now when not given):
+ * [{ labels, value }], `labels` with `__name__`. */
+async function promQuery(query, time) {
+  const u = new URL('/api/v1/query', PROM_URL);
+  u.searchParams.set('query', query);
+  if (time !== undefined) u.searchParams.set('time', time.toFixed(3));
+  const res = await fetch(u);
+  const body = await res.json();
+  if (body.status !== 'success') throw new Error(`query ${query}: ${JSON.stringify(body)}`);
+  return body.data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+}
+
+/** The series VictoriaMetrics holds for the selector `match`, each with its latest value:
+ * [{ labels, value }], once there are at least `n` or 15 s pass. A new series becomes
+ * searchable only after VM flushes its buffers, which must be asked for on every poll. */
+async function vmSeries(match, n = 1, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    await fetch(`${VM_URL}/internal/force_flush`);
+    const u = new URL('/api/v1/export', VM_URL);
+    u.searchParams.append('match[]', match);
+    const res = await fetch(u);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`export ${match}: ${res.status} ${text}`);
+    const out = text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line))
+      .map((s) => ({ labels: s.metric, value: s.values[s.values.length - 1] }));
+    if (out.length >= n || Date.now() >= deadline) return out;
+    await sleep(200);
+  }
+}
+
+module.exports = {
+  PKG,
+  PGW_URL,
+  PROM_URL,
+  VM_URL,
+  scrape,
+  scrapeWhenGone,
+  valueOf,
+  promQuery,
+  vmSeries,
+  runScript,
+  hungServer,
+  unique,
+  sleep,
+};

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Node test suite: installs what it needs, builds the addon, checks the JavaScript and
-# the TypeScript declarations, starts a Pushgateway and runs every tests/node/*.test.js.
+# the TypeScript declarations, starts a Pushgateway and the remote-write receivers
+# (Prometheus, VictoriaMetrics) and runs every tests/node/*.test.js.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -14,4 +15,7 @@ done
 (cd "$pkg" && node_modules/.bin/tsc -p tsconfig.json)
 eval "$(tests/pushgateway.sh start)"
 trap 'tests/pushgateway.sh stop "$PGW_PID"' EXIT
+# The gateway's trap is set first, so a receiver that fails to start does not leave it running.
+eval "$(tests/receivers.sh start)"
+trap 'tests/pushgateway.sh stop "$PGW_PID"; tests/receivers.sh stop "$RECEIVERS_DIR"' EXIT
 node --expose-gc --test --test-concurrency=1 tests/node/*.test.js

@@ -1,5 +1,6 @@
 'use strict';
-// Pusher (the core's background pusher) and Pushgateway (prom-client's one-shot pushes).
+// Pusher (the core's background pusher, to a Pushgateway or to remote-write receivers) and
+// Pushgateway (prom-client's one-shot pushes).
 // Pushers still running when the event loop empties make their final flush on
 // `beforeExit`, bounded by their shutdown timeout; `exit` (process.exit()) shuts them down
 // synchronously. Neither the push thread nor these hooks keep the process alive.
@@ -7,6 +8,7 @@ const native = require('./native.js');
 const { translate, invalid } = require('./errors.js');
 const { register, Registry } = require('./registry.js');
 
+// Options of both Pusher and Pushgateway.
 const OPTIONS = new Set([
   'url',
   'job',
@@ -38,12 +40,22 @@ const OPTIONS = new Set([
   'ignoreEnv',
 ]);
 
+// Options of the background Pusher only: prom-client's Pushgateway pushes to a gateway.
+const PUSHER_OPTIONS = new Set([
+  ...OPTIONS,
+  'target',
+  'maxSamplesPerSend',
+  'maxInFlight',
+  'maxPendingSamples',
+  'stalenessMarkers',
+]);
+
 /** The addon's options from the user's: known names only, `basicAuth` as an object. */
-function nativeOptions(options, extra) {
+function nativeOptions(options, extra, known = OPTIONS) {
   const out = {};
   for (const k of Object.keys(options)) {
     if (k === 'registry') continue;
-    if (!OPTIONS.has(k)) invalid(`unknown pusher option ${JSON.stringify(k)}`);
+    if (!known.has(k)) invalid(`unknown pusher option ${JSON.stringify(k)}`);
     if (options[k] !== undefined) out[k] = options[k];
   }
   Object.assign(out, extra);
@@ -98,8 +110,8 @@ function hook() {
 
 class Pusher {
   /**
-   * @param {object} options url, job, groupings, registry, intervalMs and every other
-   *   pusher option (durations in milliseconds)
+   * @param {object} options url (for remote write, one URL or several), job, groupings,
+   *   registry, target, intervalMs and every other pusher option (durations in milliseconds)
    */
   constructor(options) {
     if (options === null || typeof options !== 'object') {
@@ -107,7 +119,8 @@ class Pusher {
     }
     this._registry = registryOption(options.registry);
     try {
-      this._native = new native.NativePusher(this._registry._native, nativeOptions(options));
+      const o = nativeOptions(options, {}, PUSHER_OPTIONS);
+      this._native = new native.NativePusher(this._registry._native, o);
     } catch (e) {
       throw translate(e);
     }
@@ -115,7 +128,7 @@ class Pusher {
     hook();
   }
 
-  /** The group URL pushed to, credentials removed. */
+  /** The group URL pushed to (remote write: the first receiver's), credentials removed. */
   get url() {
     return this._native.url();
   }
@@ -126,14 +139,17 @@ class Pusher {
     return settle(await this._native.flush(timeoutMs));
   }
 
-  /** Final flush (and the DELETE, if configured), then stops. Calling it again does nothing. */
+  /**
+   * Final flush (then the DELETE, or the staleness markers of remote write, if configured),
+   * then stops. Calling it again does nothing.
+   */
   async shutdown(timeoutMs) {
     live.delete(this);
     await this._registry._collect();
     settle(await this._native.shutdown(timeoutMs));
   }
 
-  /** The pusher's health counters. */
+  /** The pusher's health counters; for remote write, also each receiver's. */
   stats() {
     return this._native.stats();
   }

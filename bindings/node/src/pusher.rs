@@ -1,15 +1,16 @@
 //! Pushing: the background `Pusher` of the core (its thread is a Rust thread, so it never
-//! keeps the process alive) and one-shot pushes and deletes for prom-client's
-//! `Pushgateway`. Everything that waits on the network runs as an `AsyncTask` on a libuv
-//! worker thread; the promise resolves with the result or with the core's error as an
-//! `Error` object, which `index.js` throws (a task cannot reject with its own code).
+//! keeps the process alive), to a Pushgateway or to remote-write receivers, and one-shot
+//! pushes and deletes for prom-client's `Pushgateway`. Everything that waits on the network
+//! runs as an `AsyncTask` on a libuv worker thread; the promise resolves with the result or
+//! with the core's error as an `Error` object, which `index.js` throws (a task cannot reject
+//! with its own code).
 
 use crate::cells;
 use crate::errors::{self, Result};
 use crate::registry::{millis, NativeRegistry};
 use napi::bindgen_prelude::*;
 use napi::{Env, JsUnknown, NapiValue};
-use pushmetrics::{Format, Method, Pusher, PusherBuilder, Registry};
+use pushmetrics::{Format, Method, Pusher, PusherBuilder, Registry, Target};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -24,7 +25,9 @@ pub struct BasicAuth {
 /// Every option of the core's `PusherBuilder`, camelCase, durations in milliseconds.
 #[napi(object)]
 pub struct PusherOptions {
-    pub url: String,
+    /// One URL, or for remote write a list: the first is `url`, the others `add_url`.
+    pub url: Either<String, Vec<String>>,
+    pub target: Option<String>,
     pub job: Option<String>,
     pub groupings: Option<HashMap<String, String>>,
     pub method: Option<String>,
@@ -42,6 +45,10 @@ pub struct PusherOptions {
     pub breaker_threshold: Option<u32>,
     pub breaker_open_ms: Option<f64>,
     pub max_body_bytes: Option<f64>,
+    pub max_samples_per_send: Option<f64>,
+    pub max_in_flight: Option<f64>,
+    pub max_pending_samples: Option<f64>,
+    pub staleness_markers: Option<bool>,
     pub delete_on_shutdown: Option<bool>,
     pub self_metrics: Option<bool>,
     pub shutdown_timeout_ms: Option<f64>,
@@ -54,9 +61,33 @@ pub struct PusherOptions {
     pub ignore_env: Option<bool>,
 }
 
+/// A count option as the core's `usize`. JS has only doubles, and napi's integer conversions
+/// would silently wrap -1 or cut 1.5; the core checks the range.
+fn count(name: &str, n: f64) -> Result<usize> {
+    if !(n >= 0.0 && n.is_finite() && n.fract() == 0.0) {
+        return Err(errors::config(format!(
+            "{name} {n} must be a whole number >= 0"
+        )));
+    }
+    Ok(n as usize)
+}
+
 /// The core builder for `o`, and the shutdown timeout (also the default wait of `flush`).
 fn builder(o: PusherOptions) -> Result<(PusherBuilder, Duration)> {
-    let mut b = Pusher::builder(&o.url);
+    let (first, more) = match &o.url {
+        Either::A(url) => (url.as_str(), &[][..]),
+        Either::B(urls) => match urls.split_first() {
+            Some((first, more)) => (first.as_str(), more),
+            None => return Err(errors::config("url [] names no receiver".into())),
+        },
+    };
+    let mut b = Pusher::builder(first);
+    for url in more {
+        b = b.add_url(url);
+    }
+    if let Some(t) = &o.target {
+        b = b.target(errors::core(Target::parse(t))?);
+    }
     if let Some(j) = &o.job {
         b = b.job(j);
     }
@@ -114,6 +145,18 @@ fn builder(o: PusherOptions) -> Result<(PusherBuilder, Duration)> {
             )));
         }
         b = b.max_body_bytes(n as usize);
+    }
+    if let Some(n) = o.max_samples_per_send {
+        b = b.max_samples_per_send(count("maxSamplesPerSend", n)?);
+    }
+    if let Some(n) = o.max_in_flight {
+        b = b.max_in_flight(count("maxInFlight", n)?);
+    }
+    if let Some(n) = o.max_pending_samples {
+        b = b.max_pending_samples(count("maxPendingSamples", n)?);
+    }
+    if let Some(on) = o.staleness_markers {
+        b = b.staleness_markers(on);
     }
     if let Some(d) = o.delete_on_shutdown {
         b = b.delete_on_shutdown(d);
@@ -175,6 +218,12 @@ impl From<pushmetrics::FlushReport> for FlushReport {
     }
 }
 
+/// Unix time in milliseconds, as `Date.now()`.
+fn unix_ms(t: SystemTime) -> f64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+}
+
 /// A pusher's health (the core's `Stats`).
 #[napi(object)]
 pub struct PusherStats {
@@ -197,6 +246,12 @@ pub struct PusherStats {
     pub queue_length: f64,
     pub bytes_sent: f64,
     pub last_push_duration_ms: Option<f64>,
+    pub samples_sent: f64,
+    pub samples_dropped: f64,
+    pub samples_rejected: f64,
+    pub samples_pending: f64,
+    /// Remote write: one entry per receiver, in the order of the URLs.
+    pub receivers: Vec<ReceiverStats>,
 }
 
 impl From<pushmetrics::Stats> for PusherStats {
@@ -208,10 +263,7 @@ impl From<pushmetrics::Stats> for PusherStats {
             retries: s.retries as f64,
             retries_denied: s.retries_denied as f64,
             flushes_skipped: s.flushes_skipped as f64,
-            last_success_ms: s.last_success.map(|t| {
-                t.duration_since(SystemTime::UNIX_EPOCH)
-                    .map_or(0.0, |d| d.as_secs_f64() * 1e3)
-            }),
+            last_success_ms: s.last_success.map(unix_ms),
             last_error: s.last_error,
             consecutive_failures: s.consecutive_failures,
             breaker: s.breaker.as_str().to_owned(),
@@ -222,6 +274,52 @@ impl From<pushmetrics::Stats> for PusherStats {
             queue_length: s.queue_length as f64,
             bytes_sent: s.bytes_sent as f64,
             last_push_duration_ms: s.last_push_duration.map(|d| d.as_secs_f64() * 1e3),
+            samples_sent: s.samples_sent as f64,
+            samples_dropped: s.samples_dropped as f64,
+            samples_rejected: s.samples_rejected as f64,
+            samples_pending: s.samples_pending as f64,
+            receivers: s.receivers.into_iter().map(ReceiverStats::from).collect(),
+        }
+    }
+}
+
+/// One remote-write receiver's health (the core's `ReceiverStats`).
+#[napi(object)]
+pub struct ReceiverStats {
+    /// The write URL, credentials removed.
+    pub url: String,
+    pub requests: f64,
+    pub retries: f64,
+    pub retries_denied: f64,
+    pub samples_sent: f64,
+    pub samples_dropped: f64,
+    pub samples_rejected: f64,
+    pub samples_pending: f64,
+    pub bytes_sent: f64,
+    /// Unix time of the last successful request, in milliseconds.
+    pub last_success_ms: Option<f64>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    /// `closed`, `open` or `half_open`.
+    pub breaker: String,
+}
+
+impl From<pushmetrics::ReceiverStats> for ReceiverStats {
+    fn from(r: pushmetrics::ReceiverStats) -> Self {
+        ReceiverStats {
+            url: r.url,
+            requests: r.requests as f64,
+            retries: r.retries as f64,
+            retries_denied: r.retries_denied as f64,
+            samples_sent: r.samples_sent as f64,
+            samples_dropped: r.samples_dropped as f64,
+            samples_rejected: r.samples_rejected as f64,
+            samples_pending: r.samples_pending as f64,
+            bytes_sent: r.bytes_sent as f64,
+            last_success_ms: r.last_success.map(unix_ms),
+            last_error: r.last_error,
+            consecutive_failures: r.consecutive_failures,
+            breaker: r.breaker.as_str().to_owned(),
         }
     }
 }
@@ -292,7 +390,7 @@ impl NativePusher {
         self.p.is_shut_down()
     }
 
-    /// The group URL, credentials removed.
+    /// The group URL (remote write: the first receiver's), credentials removed.
     #[napi]
     pub fn url(&self) -> String {
         self.p.url()

@@ -2,7 +2,7 @@
 import {
   Counter, Gauge, Histogram, Summary, Registry, register, Pusher, Pushgateway,
   linearBuckets, exponentialBuckets, PushmetricsError, LabelError, TimeoutError,
-  type FlushReport, type PusherStats,
+  type FlushReport, type PusherStats, type ReceiverStats, type PusherOptions,
 } from '..';
 
 const reg = new Registry({ maxSeriesPerMetric: 100, maxSeries: 1000, maxLabelValueLength: 64, seriesTtlMs: 60_000 });
@@ -34,6 +34,26 @@ async function main(): Promise<void> {
   const st: PusherStats = p.stats();
   const ok: boolean = p.healthy();
   await p.shutdown();
+  const rwOptions: PusherOptions = { url: ['http://127.0.0.1:9090/api/v1/write', 'http://127.0.0.1:8428/api/v1/write'],
+    target: 'remote_write', job: 'j', registry: reg, maxSamplesPerSend: 500, maxInFlight: 2,
+    maxPendingSamples: 10_000, stalenessMarkers: false };
+  const rw = new Pusher(rwOptions);
+  await rw.flush();
+  const rst = rw.stats();
+  const sent: number = rst.samplesSent + rst.samplesDropped + rst.samplesRejected + rst.samplesPending;
+  const receivers: ReceiverStats[] = rst.receivers;
+  for (const x of receivers) {
+    const when: number | undefined = x.lastSuccessMs;
+    const state: 'closed' | 'open' | 'half_open' = x.breaker;
+    console.log(x.url, x.requests, x.retries, x.retriesDenied, x.samplesSent, x.samplesDropped, x.samplesRejected,
+      x.samplesPending, x.bytesSent, when, x.lastError, x.consecutiveFailures, state);
+  }
+  await rw.shutdown();
+  new Pusher({ url: 'http://127.0.0.1:9091', target: 'pushgateway', job: 'j' });
+  // @ts-expect-error: the target is one of two names
+  new Pusher({ url: 'http://127.0.0.1:9091', target: 'nope', job: 'j' });
+  // @ts-expect-error: remote-write options belong to Pusher, not to prom-client's Pushgateway
+  new Pushgateway('http://127.0.0.1:9091', { maxInFlight: 2 });
   const gw = new Pushgateway('http://127.0.0.1:9091', { timeout: 1000, auth: 'u:p' }, reg);
   await gw.pushAdd({ jobName: 'j', groupings: { a: 'b' } });
   await gw.push({ jobName: 'j' });
@@ -42,6 +62,6 @@ async function main(): Promise<void> {
     if (e instanceof LabelError || e instanceof TimeoutError) console.log(e.code);
     if (e instanceof PushmetricsError) console.log(e.message);
   }
-  console.log(text, json, r, st, ok, secs, reg.seriesCount(), reg.guardStats(), p.url);
+  console.log(text, json, r, st, ok, secs, sent, reg.seriesCount(), reg.guardStats(), p.url);
 }
 void main();

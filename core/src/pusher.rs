@@ -287,7 +287,8 @@ impl Pusher {
         lock(&self.inner.cfg).shutdown_timeout
     }
 
-    /// The group URL pushed to, credentials removed.
+    /// The group URL pushed to (for remote write, the first receiver's URL), credentials
+    /// removed.
     pub fn url(&self) -> String {
         lock(&self.inner.url).clone()
     }

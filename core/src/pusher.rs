@@ -316,6 +316,7 @@ pub(crate) fn push_once(cfg: PusherBuilder, registry: &Registry) -> Result<Flush
         .push(
             &snapshot,
             deadline,
+            true,
             &mut |d| {
                 std::thread::sleep(d);
                 true
@@ -370,12 +371,13 @@ impl Target {
         &mut self,
         snapshot: &Snapshot,
         deadline: Instant,
+        asked: bool,
         wait: &mut dyn FnMut(Duration) -> bool,
         stats: &mut Stats,
     ) -> std::result::Result<FlushReport, Failure> {
         match self {
             Target::Gateway(g) => g.push(snapshot, deadline, wait, stats),
-            Target::RemoteWrite(rw) => rw.write(snapshot, deadline, wait, stats),
+            Target::RemoteWrite(rw) => rw.write(snapshot, deadline, asked, wait, stats),
         }
     }
 
@@ -417,7 +419,7 @@ impl Gateway {
                 .chain(cfg.grouping.iter().map(|(k, _)| k.clone()))
                 .collect(),
             warned: Default::default(),
-            delivery: Delivery::new(cfg, &cfg.http, &[])?,
+            delivery: Delivery::new(cfg, &cfg.http, Delivery::shared_budget(cfg)?, &[])?,
             method: cfg.method,
             format: cfg.format,
             gzip: cfg.gzip,
@@ -563,7 +565,7 @@ impl Worker {
                             .unwrap_or_else(|e| e.into_inner())
                             .flushes_skipped += 1;
                     } else {
-                        let _ = self.flush(now + flush_deadline, false);
+                        let _ = self.flush(now + flush_deadline, false, false);
                     }
                     // The next tick on the grid start + k * interval: missed ticks are
                     // skipped, never burst.
@@ -572,10 +574,10 @@ impl Worker {
                     next = start + interval * (k.min(u32::MAX as u128) as u32);
                 }
                 Some(Command::Flush { deadline, reply }) => {
-                    let _ = reply.send(self.flush(deadline, false));
+                    let _ = reply.send(self.flush(deadline, true, false));
                 }
                 Some(Command::Shutdown { deadline, reply }) => {
-                    let mut result = self.flush(deadline, true);
+                    let mut result = self.flush(deadline, true, true);
                     let gateway = matches!(self.target, Target::Gateway(_));
                     if cfg.delete_on_shutdown && gateway && result.is_ok() {
                         result = self.delete(deadline).map(|_| result.unwrap_or_default());
@@ -589,9 +591,11 @@ impl Worker {
         }
     }
 
-    /// One flush; the `last` one (at shutdown) also ends remote-write series with
+    /// One flush. An `asked` one (`flush()`, shutdown) is tried at once even where a
+    /// remote-write receiver's breaker is open or its lanes back off, as a gateway push
+    /// asked for is; the `last` one (at shutdown) also ends remote-write series with
     /// staleness markers.
-    fn flush(&mut self, deadline: Instant, last: bool) -> Result<FlushReport> {
+    fn flush(&mut self, deadline: Instant, asked: bool, last: bool) -> Result<FlushReport> {
         let started = Instant::now();
         let mut snapshot = self.registry.snapshot();
         let mut stats = self
@@ -615,7 +619,9 @@ impl Worker {
             }
             Err(_) => true,
         };
-        let result = self.target.push(&snapshot, deadline, &mut wait, &mut stats);
+        let result = self
+            .target
+            .push(&snapshot, deadline, asked, &mut wait, &mut stats);
         stats.last_push_duration = Some(started.elapsed());
         let out = match result {
             Ok(report) => {

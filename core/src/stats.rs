@@ -47,7 +47,8 @@ pub struct Stats {
     pub last_push_duration: Option<Duration>,
     /// Remote write: samples the receivers accepted, all receivers together.
     pub samples_sent: u64,
-    /// Remote write: samples dropped unsent because a receiver's pending queue was full.
+    /// Remote write: samples dropped unsent because a receiver's pending queue was full, or
+    /// still queued when a shutdown's timeout ended.
     pub samples_dropped: u64,
     /// Remote write: samples a receiver refused for good (a 4xx, or a 5xx no retry can
     /// fix); the requests behind them were sent on.
@@ -72,7 +73,8 @@ pub struct ReceiverStats {
     pub retries_denied: u64,
     /// Samples the receiver accepted.
     pub samples_sent: u64,
-    /// Samples dropped unsent because the pending queue was full.
+    /// Samples dropped unsent because the pending queue was full, or still queued when a
+    /// shutdown's timeout ended.
     pub samples_dropped: u64,
     /// Samples the receiver refused for good.
     pub samples_rejected: u64,

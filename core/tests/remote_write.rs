@@ -615,3 +615,39 @@ fn resets_and_plain_server_errors_are_retried_and_the_request_kept_until_it_land
     );
     pusher.shutdown(Duration::from_secs(3)).unwrap();
 }
+
+#[test]
+fn an_asked_for_flush_and_the_final_write_go_out_past_an_open_breaker() {
+    let prom = ReceiverServer::prometheus();
+    let fault = FaultServer::start(Some(prom.base_url()));
+    let job = job("asked");
+    let reg = Registry::new();
+    let c = reg.counter("rw_asked_total", "A").build().unwrap();
+    c.inc();
+    let pusher = builder(&format!("{}/api/v1/write", fault.url()), &job)
+        .max_in_flight(2)
+        .max_attempts(1)
+        .breaker_threshold(1)
+        .breaker_open(Duration::from_secs(3600))
+        .start(&reg)
+        .unwrap();
+    fault.set_mode(Mode::Status(503, "busy".into()));
+    pusher.flush(Duration::from_secs(2)).unwrap_err();
+    assert_eq!(pusher.stats().receivers[0].breaker, BreakerState::Open);
+    fault.set_mode(Mode::Forward);
+    c.inc();
+    pusher.flush(Duration::from_secs(2)).unwrap();
+    assert_eq!(pusher.stats().receivers[0].breaker, BreakerState::Closed);
+    // Open again, then the job ends: its last numbers and markers still go out.
+    fault.set_mode(Mode::Status(503, "busy".into()));
+    pusher.flush(Duration::from_secs(2)).unwrap_err();
+    fault.set_mode(Mode::Forward);
+    c.inc_by(10.0).unwrap();
+    pusher.shutdown(Duration::from_secs(3)).unwrap();
+    let s = pusher.stats();
+    assert_eq!((s.samples_pending, s.samples_dropped), (0, 0), "{s:?}");
+    let q = format!("rw_asked_total{{job=\"{job}\"}}");
+    let raw = prom.raw_samples(&q, "1m");
+    assert_eq!(raw.last().map(|r| r.1), Some(12.0), "{raw:?}");
+    assert_eq!(prom.query(&q, Some(now_secs())), [], "ended by its marker");
+}

@@ -74,6 +74,8 @@ struct Lane {
     /// Failed sends in a row, for the backoff between them.
     failures: u32,
     not_before: Option<Instant>,
+    /// A flush was asked for: the next send goes now, past a backoff or an open breaker.
+    urgent: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -105,8 +107,9 @@ impl Receiver {
     }
 
     /// Queues one snapshot's requests (`per_lane[lane]`), then drops the oldest queued
-    /// requests not in flight while more than `max_pending` samples wait.
-    fn enqueue(&self, per_lane: &[Vec<Request>], seq: u64, ticket: &Arc<Ticket>) {
+    /// requests not in flight while more than `max_pending` samples wait. `urgent` sends
+    /// them at once, past backoffs and an open breaker.
+    fn enqueue(&self, per_lane: &[Vec<Request>], seq: u64, ticket: &Arc<Ticket>, urgent: bool) {
         let mut st = lock(&self.state);
         if st.run == Run::Stop {
             for _ in per_lane.iter().flatten() {
@@ -115,6 +118,7 @@ impl Receiver {
             return;
         }
         for (lane, requests) in per_lane.iter().enumerate() {
+            st.lanes[lane].urgent |= urgent;
             for r in requests {
                 st.pending += r.samples as u64;
                 st.lanes[lane].queue.push_back(Queued {
@@ -267,8 +271,14 @@ impl Receiver {
                 return None;
             }
             let now = Instant::now();
+            let urgent = std::mem::take(&mut st.lanes[lane].urgent);
             let wait = if st.lanes[lane].queue.is_empty() {
                 None
+            } else if urgent {
+                let l = &mut st.lanes[lane];
+                l.busy = true;
+                let q = l.queue.front().expect("not empty");
+                return Some((q.request.clone(), q.ticket.clone()));
             } else if let Some(t) = st.lanes[lane].not_before.filter(|t| *t > now) {
                 Some(t - now)
             } else if !st.breaker.allow(now) {
@@ -350,8 +360,9 @@ impl RemoteWrite {
         // Lane threads are detached: one stuck in a request at shutdown ends on its own
         // after the request's timeout, and never holds up the process.
         for r in &receivers {
+            let budget = Delivery::shared_budget(cfg)?;
             for lane in 0..cfg.max_in_flight {
-                let delivery = Delivery::new(cfg, &http, PERMANENT_5XX)?;
+                let delivery = Delivery::new(cfg, &http, budget.clone(), PERMANENT_5XX)?;
                 let r = r.clone();
                 let spawned = std::thread::Builder::new()
                     .name("pushmetrics-rw".into())
@@ -389,18 +400,20 @@ impl RemoteWrite {
     }
 
     /// Writes one snapshot to every receiver and waits, until `deadline`, to learn whether
-    /// it was delivered. What is not delivered by then stays queued.
+    /// it was delivered. What is not delivered by then stays queued. An `urgent` write
+    /// (asked for by the application) is sent at once, past backoffs and open breakers.
     pub(crate) fn write(
         &mut self,
         snapshot: &Snapshot,
         deadline: Instant,
+        urgent: bool,
         wait: &mut dyn FnMut(Duration) -> bool,
         stats: &mut Stats,
     ) -> std::result::Result<FlushReport, Failure> {
         let ts = self.encoder.stamp();
         let requests = self.encoder.encode(snapshot, ts, &self.layout, false);
         let series = snapshot.series_count() as u64;
-        self.send(&requests, series, deadline, wait, stats)
+        self.send(&requests, series, deadline, urgent, wait, stats)
     }
 
     /// At shutdown, after the final write: ends every series of `snapshot` with a
@@ -421,7 +434,7 @@ impl RemoteWrite {
             std::thread::sleep(d);
             true
         };
-        self.send(&requests, series, deadline, &mut sleep, stats)
+        self.send(&requests, series, deadline, true, &mut sleep, stats)
             .map(|_| ())
     }
 
@@ -430,6 +443,7 @@ impl RemoteWrite {
         requests: &[Vec<Request>],
         series: u64,
         deadline: Instant,
+        urgent: bool,
         wait: &mut dyn FnMut(Duration) -> bool,
         stats: &mut Stats,
     ) -> std::result::Result<FlushReport, Failure> {
@@ -442,7 +456,7 @@ impl RemoteWrite {
             .iter()
             .map(|r| {
                 let t = Ticket::new(n);
-                r.enqueue(requests, self.seq, &t);
+                r.enqueue(requests, self.seq, &t, urgent);
                 t
             })
             .collect();

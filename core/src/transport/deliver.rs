@@ -9,6 +9,7 @@ use crate::stats::Stats;
 use crate::transport::budget::RetryBudget;
 use crate::transport::http::{Http, HttpConfig, Outcome};
 use crate::transport::retry::{Backoff, Rng};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Why a request failed, after its retries.
@@ -27,28 +28,41 @@ pub(crate) struct Delivery {
     http: Http,
     backoff: Backoff,
     max_attempts: u32,
-    budget: RetryBudget,
+    /// Shared by every lane of one receiver: the budget bounds the receiver's retries.
+    budget: Arc<Mutex<RetryBudget>>,
     rng: Rng,
     /// Server errors that name a fault of the request itself (matched in the message).
     permanent_5xx: &'static [&'static str],
 }
 
 impl Delivery {
+    /// The retry budget of `cfg`, to share between the deliveries of one receiver.
+    pub(crate) fn shared_budget(cfg: &PusherBuilder) -> Result<Arc<Mutex<RetryBudget>>> {
+        Ok(Arc::new(Mutex::new(RetryBudget::with_ratio(
+            cfg.retry_budget,
+        )?)))
+    }
+
     /// The policy of `cfg`, with its HTTP options replaced by `http` (which may carry extra
     /// headers).
     pub(crate) fn new(
         cfg: &PusherBuilder,
         http: &HttpConfig,
+        budget: Arc<Mutex<RetryBudget>>,
         permanent_5xx: &'static [&'static str],
     ) -> Result<Delivery> {
         Ok(Delivery {
             http: Http::new(http)?,
             backoff: Backoff::new(cfg.backoff_base, cfg.backoff_max),
             max_attempts: cfg.max_attempts,
-            budget: RetryBudget::with_ratio(cfg.retry_budget)?,
+            budget,
             rng: Rng::new(),
             permanent_5xx,
         })
+    }
+
+    fn spend(&self) -> std::sync::MutexGuard<'_, RetryBudget> {
+        self.budget.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// A jittered backoff before retry round `round` (0 = the first), for callers that
@@ -73,7 +87,7 @@ impl Delivery {
         wait: &mut dyn FnMut(Duration) -> bool,
         stats: &mut Stats,
     ) -> std::result::Result<(), Failure> {
-        self.budget.on_request(Instant::now());
+        self.spend().on_request(Instant::now());
         let mut attempt = 0u32;
         loop {
             let now = Instant::now();
@@ -126,7 +140,7 @@ impl Delivery {
             if Instant::now() + delay >= deadline {
                 return Err(fail("no time left to retry before the flush deadline"));
             }
-            if !self.budget.try_retry(Instant::now()) {
+            if !self.spend().try_retry(Instant::now()) {
                 stats.retries_denied += 1;
                 return Err(fail("retry budget spent"));
             }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The docs: alerting rules valid and unit-tested with promtool, the dashboard and the rules
-# refer only to metrics the pushers export, and every quick-start snippet runs and pushes.
+# refer only to metrics the pushers export, every option and self-metric is documented, and
+# every quick-start snippet runs and pushes: to a Pushgateway (docs/quickstart.md) and by
+# remote write to Prometheus (docs/remote-write.md).
 set -uo pipefail
 cd "$(dirname "$0")"
 passed=0; failed=0
@@ -9,7 +11,13 @@ check promtool check rules ../../docs/operations/alerts.yml
 check promtool test rules alerts_test.yml
 check python3 check_docs.py
 eval "$(../pushgateway.sh start)"
-trap '../pushgateway.sh stop "$PGW_PID"' EXIT
+RECEIVERS_DIR=
+trap '../pushgateway.sh stop "$PGW_PID"; [ -z "$RECEIVERS_DIR" ] || ../receivers.sh stop "$RECEIVERS_DIR"' EXIT
 check python3 quickstart.py
+if eval "$(../receivers.sh start)"; then
+    check python3 remote_write.py
+else
+    failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

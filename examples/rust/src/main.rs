@@ -7,6 +7,13 @@
 //! Without `PGW_URL` it prints the text exposition instead. With `--outage SECONDS` it keeps
 //! recording for that long while pushing every second, so a gateway can be stopped and
 //! started under it: the numbers recorded during the outage arrive once it is back.
+//!
+//! Like every pusher it takes its options from `PUSHMETRICS_*` variables too, so the same
+//! binary writes to Prometheus and VictoriaMetrics by remote write instead:
+//!
+//!   PUSHMETRICS_TARGET=remote_write \
+//!   PUSHMETRICS_URL=http://127.0.0.1:8428/api/v1/write,http://127.0.0.1:9090/api/v1/write \
+//!   cargo run -p pushmetrics-example
 
 use pushmetrics::{exponential_buckets, Pusher, Registry};
 use std::time::{Duration, Instant};
@@ -42,7 +49,10 @@ fn main() -> Result<(), pushmetrics::Error> {
         .labels(&["table"])
         .build_vec()?;
 
-    let url = std::env::var("PGW_URL").ok();
+    // PUSHMETRICS_URL overrides the URL given in code anyway; it is enough on its own.
+    let url = std::env::var("PGW_URL")
+        .or_else(|_| std::env::var("PUSHMETRICS_URL"))
+        .ok();
     let pusher = match &url {
         Some(url) => Some(
             Pusher::builder(url)
@@ -98,6 +108,12 @@ fn main() -> Result<(), pushmetrics::Error> {
                 s.breaker,
                 s.last_error.as_deref().unwrap_or("none")
             );
+            for r in &s.receivers {
+                println!(
+                    "  {}: samples sent {}, dropped {}, rejected {}, pending {}",
+                    r.url, r.samples_sent, r.samples_dropped, r.samples_rejected, r.samples_pending
+                );
+            }
             shutdown?;
         }
         None => print!("{}", reg.encode_text()),

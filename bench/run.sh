@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark side by side with the incumbent libraries, prints each one's own
-# table, then one summary table. Numbers are medians of several runs: use a quiet machine.
+# table, then a summary: one table of comparisons and one of pushmetrics' targets with
+# their verdicts. Numbers are medians of several runs: use a quiet machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,7 +15,15 @@ echo "== Rust: pushmetrics vs prometheus (tikv) and prometheus-client =="
 echo
 echo "== Rust: pushing to a local Pushgateway =="
 PGW_URL=$PGW_URL ./target/release/push
-summary=("rust=$out/rust")
+# The receivers run only for their benchmark: idle, they would still take CPU from the rest.
+echo
+echo "== Rust: remote write to Prometheus and VictoriaMetrics =="
+eval "$(tests/receivers.sh start)"
+trap 'tests/receivers.sh stop "$RECEIVERS_DIR"; tests/pushgateway.sh stop "$PGW_PID"; rm -rf "$out"' EXIT
+PROM_URL=$PROM_URL VM_URL=$VM_URL ./target/release/remote_write | tee "$out/rust-remote-write"
+tests/receivers.sh stop "$RECEIVERS_DIR"
+trap 'tests/pushgateway.sh stop "$PGW_PID"; rm -rf "$out"' EXIT
+summary=("rust=$out/rust" "rust=$out/rust-remote-write")
 for lang in c python node; do
     if [ -x "bench/$lang/run.sh" ]; then
         echo

@@ -1,4 +1,7 @@
-//! The workload the benchmarks share: many series of one counter with three labels.
+//! What the benchmarks share: the workload (many series of one counter with three labels)
+//! and the printing of pushmetrics' targets ([`targets`]).
+
+pub mod targets;
 
 use pushmetrics::{CounterVec, Registry};
 

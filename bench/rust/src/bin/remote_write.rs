@@ -269,6 +269,61 @@ fn recording_ns(reg: &Registry, c: &CounterVec, url: &str) -> (f64, u64) {
     (median(batches), sent)
 }
 
+/// The pending bound of the outage measurement: five snapshots of `SERIES` series.
+const OUTAGE_PENDING: usize = 5 * SERIES;
+
+struct Outage {
+    rss_early: f64,
+    rss_late: f64,
+    pending: u64,
+    dropped: u64,
+}
+
+fn rss_bytes() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb * 1024.0)
+}
+
+/// A long outage in short: a pusher keeps writing 100k series every 100 ms to a port where
+/// nothing listens. Its queue fills within half a second; from then on memory must stay
+/// flat while the oldest requests are dropped and counted.
+fn outage_memory() -> Outage {
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/api/v1/write", l.local_addr().unwrap());
+        drop(l);
+        url
+    };
+    let labels = pushmetrics_bench::series_labels(SERIES);
+    let (reg, _c) = pushmetrics_bench::series_registry("bench_rw_outage_total", &labels);
+    let pusher = Pusher::remote_write(&dead)
+        .job(JOB)
+        .ignore_env()
+        .self_metrics(false)
+        .interval(Duration::from_millis(100))
+        .jitter(0.0)
+        .max_pending_samples(OUTAGE_PENDING)
+        .start(&reg)
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let rss_early = rss_bytes();
+    std::thread::sleep(Duration::from_secs(6));
+    let rss_late = rss_bytes();
+    let s = pusher.stats();
+    let _ = pusher.shutdown(Duration::from_millis(200));
+    assert!(s.samples_dropped > 0, "the queue never filled: {s:?}");
+    Outage {
+        rss_early,
+        rss_late,
+        pending: s.samples_pending,
+        dropped: s.samples_dropped,
+    }
+}
+
 fn main() {
     let env = |name: &str| {
         std::env::var(name)
@@ -345,8 +400,23 @@ fn main() {
         "labelled inc while the pusher writes {BACKGROUND_SERIES} series every 50 ms: healthy Prometheus {healthy_med:.2} ns, hung receiver {hung_med:.2} ns, ratio hung / healthy {hung_ratio:.2}"
     );
 
+    let outage = outage_memory();
+    println!();
+    println!(
+        "memory while the receiver is down, {SERIES} series written every 100 ms: RSS {:.1} MB after 2 s, {:.1} MB after 8 s; {} samples pending (bound {OUTAGE_PENDING}), {} dropped",
+        outage.rss_early / 1e6,
+        outage.rss_late / 1e6,
+        outage.pending,
+        outage.dropped
+    );
+
     let mut own = Vec::new();
     let mut goals = Vec::new();
+    goals.push(Target::new(
+        "RSS during an outage, 8 s / 2 s",
+        outage.rss_late / outage.rss_early,
+        1.05,
+    ));
     for d in &deliveries {
         let (ours, theirs) = (median(d.ours.clone()), median(d.curl.clone()));
         own.push((

@@ -24,7 +24,8 @@ PROM_URL=$PROM_URL VM_URL=$VM_URL ./target/release/remote_write | tee "$out/rust
 tests/receivers.sh stop "$RECEIVERS_DIR"
 trap 'tests/pushgateway.sh stop "$PGW_PID"; rm -rf "$out"' EXIT
 summary=("rust=$out/rust" "rust=$out/rust-remote-write")
-for lang in c python node; do
+# startup: import and one-shot jobs of the packages users install (make dist).
+for lang in c python node startup; do
     if [ -x "bench/$lang/run.sh" ]; then
         echo
         echo "== $lang =="

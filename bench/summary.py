@@ -44,6 +44,7 @@ for row in comparisons:
     print("| " + " | ".join(row) + " |")
 print(
     f"\nincumbents: Rust prometheus 0.14 and prometheus-client 0.26, Python {INCUMBENT['python']}, Node {INCUMBENT['node']}"
+    ", C one-shot jobs: curl in a shell script"
 )
 if targets:
     print("\n| language | target | measured | limit | verdict |")

@@ -5,17 +5,36 @@
 #   find_package(pushmetrics REQUIRED)  ->  target pushmetrics::pushmetrics (or _static)
 # work. Static linking needs the libraries the Rust standard library uses (the list comes
 # from `cargo rustc -p pushmetrics-ffi --lib -- --print native-static-libs`).
+#
+#   install.sh [--relocatable] [--lib-dir DIR] PREFIX
+#
+# --lib-dir takes the libraries from DIR instead of building them (scripts/dist.sh passes
+# its portable build); --relocatable writes a pkg-config file that finds the prefix from
+# its own place, so the tree works wherever it is unpacked (the CMake package always does).
 set -euo pipefail
-prefix=${1:?usage: install.sh PREFIX}
+relocatable=0
+target=
+while [ $# -gt 1 ]; do
+    case $1 in
+    --relocatable) relocatable=1; shift ;;
+    --lib-dir) target=$2; shift 2 ;;
+    *) break ;;
+    esac
+done
+prefix=${1:?usage: install.sh [--relocatable] [--lib-dir DIR] PREFIX}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 mkdir -p "$prefix"
 prefix=$(cd "$prefix" && pwd)
 static_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+version=$(bash scripts/version.sh)
 
-cargo build --release --quiet -p pushmetrics-ffi
-target=${CARGO_TARGET_DIR:-$root/target}/release
+if [ -z "$target" ]; then
+    cargo build --release --quiet -p pushmetrics-ffi
+    target=${CARGO_TARGET_DIR:-$root/target}/release
+fi
+pc_prefix=$prefix
+[ "$relocatable" -eq 0 ] || pc_prefix='${pcfiledir}/../..'
 
 install -d "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/pushmetrics"
 install -m 644 include/pushmetrics.h "$prefix/include/pushmetrics.h"
@@ -23,7 +42,7 @@ install -m 755 "$target/libpushmetrics.so" "$prefix/lib/libpushmetrics.so"
 install -m 644 "$target/libpushmetrics.a" "$prefix/lib/libpushmetrics.a"
 
 cat >"$prefix/lib/pkgconfig/pushmetrics.pc" <<PC
-prefix=$prefix
+prefix=$pc_prefix
 exec_prefix=\${prefix}
 libdir=\${exec_prefix}/lib
 includedir=\${prefix}/include

@@ -1170,9 +1170,16 @@ pm_status pm_pusher_config_add_header(pm_pusher_config *config,
                                       const char *value);
 
 /**
- * PEM file of the CA certificates to trust instead of the built-in roots (read at start).
+ * PEM file of CA certificates to trust in addition to the host's store (the system CAs,
+ * as OpenSSL finds them: SSL_CERT_FILE and SSL_CERT_DIR are honoured). Read at start.
  */
 pm_status pm_pusher_config_set_ca_file(pm_pusher_config *config, const char *path);
+
+/**
+ * Trust only the CAs of the ca_file, not the host's store (default false). Needs
+ * pm_pusher_config_set_ca_file; without it pm_pusher_start fails with PM_ERR_INVALID_CONFIG.
+ */
+pm_status pm_pusher_config_set_ca_file_only(pm_pusher_config *config, bool on);
 
 /**
  * PEM files of a client certificate and its key, for mutual TLS (read at start).

@@ -329,9 +329,17 @@ impl PusherBuilder {
         self.http.headers.push((name.to_owned(), value.to_owned()));
         self
     }
-    /// PEM file of the CA certificates to trust (instead of the built-in roots).
+    /// PEM file of CA certificates to trust in addition to the host's store (the system
+    /// CAs, as OpenSSL finds them: `SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured).
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.http.ca_file = Some(path.into());
+        self
+    }
+    /// Trust only the CAs of [`ca_file`](Self::ca_file), not the host's store (default
+    /// false): a gateway with a private CA, reached from a host whose store must not vouch
+    /// for it. Needs `ca_file`.
+    pub fn ca_file_only(mut self, on: bool) -> Self {
+        self.http.ca_file_only = on;
         self
     }
     /// PEM files of a client certificate and its key, for mutual TLS.
@@ -598,6 +606,9 @@ impl PusherBuilder {
         if let Some(v) = var("PUSHMETRICS_CA_FILE") {
             self.http.ca_file = Some(v.into());
         }
+        if let Some(v) = flag("PUSHMETRICS_CA_FILE_ONLY")? {
+            self.http.ca_file_only = v;
+        }
         if let Some(v) = var("PUSHMETRICS_CLIENT_CERT") {
             self.http.client_cert = Some(v.into());
         }
@@ -641,6 +652,8 @@ mod tests {
             ("PUSHMETRICS_GZIP", "true"),
             ("PUSHMETRICS_METHOD", "post"),
             ("PUSHMETRICS_FORMAT", "protobuf"),
+            ("PUSHMETRICS_CA_FILE", "/etc/private-ca.pem"),
+            ("PUSHMETRICS_CA_FILE_ONLY", "yes"),
         ]
         .into();
         let mut b = PusherBuilder::new("http://code:9091").job("code");
@@ -658,6 +671,8 @@ mod tests {
         assert!(b.gzip);
         assert_eq!(b.method, Method::Post);
         assert_eq!(b.format, Format::Protobuf);
+        assert_eq!(b.http.ca_file, Some("/etc/private-ca.pem".into()));
+        assert!(b.http.ca_file_only);
     }
 
     #[test]

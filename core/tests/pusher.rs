@@ -575,6 +575,25 @@ fn tls_with_a_private_ca_and_basic_auth() {
 }
 
 #[test]
+fn a_private_ca_is_not_trusted_without_ca_file() {
+    let tls = TlsFixture::create();
+    let gw = tls.start_gateway(WebConfig {
+        tls: true,
+        ..WebConfig::default()
+    });
+    let reg = Registry::new();
+    reg.counter("untrusted_total", "U").build().unwrap();
+    // The host's store is in use (not "accept anything"): it does not know the test CA.
+    let err = builder(gw.url(), "untrusted").push_once(&reg).unwrap_err();
+    assert!(matches!(err, Error::Push(_)), "{err}");
+    assert!(err.to_string().contains("TLS"), "{err}");
+    assert_eq!(
+        gw.series_value("untrusted_total", &[("job", "untrusted")]),
+        None
+    );
+}
+
+#[test]
 fn mutual_tls_with_a_client_certificate() {
     let tls = TlsFixture::create();
     let cfg = WebConfig {

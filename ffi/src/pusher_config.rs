@@ -404,7 +404,8 @@ pub extern "C" fn pm_pusher_config_add_header(
     })
 }
 
-/// PEM file of the CA certificates to trust instead of the built-in roots (read at start).
+/// PEM file of CA certificates to trust in addition to the host's store (the system CAs,
+/// as OpenSSL finds them: SSL_CERT_FILE and SSL_CERT_DIR are honoured). Read at start.
 #[no_mangle]
 pub extern "C" fn pm_pusher_config_set_ca_file(
     config: *mut pm_pusher_config,
@@ -414,6 +415,16 @@ pub extern "C" fn pm_pusher_config_set_ca_file(
         let p = text(path, "path")?;
         record(config, move |b| b.ca_file(p.clone()))
     })
+}
+
+/// Trust only the CAs of the ca_file, not the host's store (default false). Needs
+/// pm_pusher_config_set_ca_file; without it pm_pusher_start fails with PM_ERR_INVALID_CONFIG.
+#[no_mangle]
+pub extern "C" fn pm_pusher_config_set_ca_file_only(
+    config: *mut pm_pusher_config,
+    on: bool,
+) -> pm_status {
+    set(config, move |b| b.ca_file_only(on))
 }
 
 /// PEM files of a client certificate and its key, for mutual TLS (read at start).

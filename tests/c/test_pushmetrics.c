@@ -891,6 +891,8 @@ static int test_every_pusher_option_is_accepted_and_checked(void) {
     FAILS(pm_pusher_start(c, r, &p), PM_ERR_IO, "/nonexistent/c.pem");
     pm_pusher_config_free(c);
     c = gateway_config("c_options");
+    OK(pm_pusher_config_set_ca_file_only(c, true));
+    FAILS(pm_pusher_start(c, r, &p), PM_ERR_INVALID_CONFIG, "ca_file_only");
     OK(pm_pusher_config_set_ca_file(c, "/nonexistent/ca.pem"));
     FAILS(pm_pusher_start(c, r, &p), PM_ERR_IO, "ca_file");
     FAILS(pm_pusher_config_set_method(c, "PATCH"), PM_ERR_INVALID_CONFIG, "PATCH");

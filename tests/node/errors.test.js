@@ -93,4 +93,5 @@ test('bad options are configuration errors naming the value', () => {
   throwsWith(() => new pm.Pusher({ url: 'http://127.0.0.1:1', job: 'j', intervalMs: -1 }), pm.ConfigError, 'ERR_INVALID_CONFIG', 'intervalMs');
   throwsWith(() => new pm.Pusher({ url: 'http://127.0.0.1:1', job: 'j', method: 'PATCH' }), pm.ConfigError, 'ERR_INVALID_CONFIG', 'PATCH');
   throwsWith(() => new pm.Pusher({ url: 'http://127.0.0.1:1', ignoreEnv: true }), pm.ConfigError, 'ERR_INVALID_CONFIG', 'job');
+  throwsWith(() => new pm.Pusher({ url: 'https://127.0.0.1:1', job: 'j', caFileOnly: true, ignoreEnv: true }), pm.ConfigError, 'ERR_INVALID_CONFIG', 'ca_file_only');
 });

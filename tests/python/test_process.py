@@ -132,3 +132,21 @@ def test_a_multiprocessing_child_that_returns_delivers_its_numbers(pgw_url, job)
         if "pid" not in dict(k[1])
     }
     assert parent[("tasks_total", ())] == 1
+
+
+def test_import_loads_no_heavy_standard_modules():
+    # A short job pays every import on every run: inspect (with ast and tokenize) and
+    # typing together cost about 20 ms, more than the rest of the package.
+    import subprocess
+
+    code = (
+        "import sys, pushmetrics; "
+        "print(' '.join(sorted({'inspect', 'typing', 'ast', 'asyncio'} & set(sys.modules))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert out == "", f"import pushmetrics loaded {out}"

@@ -107,6 +107,8 @@ def test_push_errors_are_typed_and_name_the_problem(pgw_url, hung_server, job):
         pm.Pusher(pgw_url, job, registry=reg, no_such_option=1)
     with pytest.raises(pm.ConfigError, match="client_cert"):
         pm.Pusher(pgw_url, job, registry=reg, client_cert="/x.pem")
+    with pytest.raises(pm.ConfigError, match="ca_file_only"):
+        pm.Pusher(pgw_url, job, registry=reg, ca_file_only=True, ignore_env=True)
     with pytest.raises(pm.ConfigError, match="PATCH"):
         pm.Pusher(pgw_url, job, registry=reg, method="PATCH")
     start = time.monotonic()

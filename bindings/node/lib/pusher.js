@@ -35,6 +35,7 @@ const OPTIONS = new Set([
   'bearerToken',
   'headers',
   'caFile',
+  'caFileOnly',
   'clientCert',
   'clientKey',
   'ignoreEnv',

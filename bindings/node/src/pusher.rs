@@ -56,6 +56,7 @@ pub struct PusherOptions {
     pub bearer_token: Option<String>,
     pub headers: Option<HashMap<String, String>>,
     pub ca_file: Option<String>,
+    pub ca_file_only: Option<bool>,
     pub client_cert: Option<String>,
     pub client_key: Option<String>,
     pub ignore_env: Option<bool>,
@@ -182,6 +183,9 @@ fn builder(o: PusherOptions) -> Result<(PusherBuilder, Duration)> {
     }
     if let Some(f) = &o.ca_file {
         b = b.ca_file(f);
+    }
+    if let Some(on) = o.ca_file_only {
+        b = b.ca_file_only(on);
     }
     match (&o.client_cert, &o.client_key) {
         (Some(c), Some(k)) => b = b.client_cert(c, k),

@@ -101,6 +101,7 @@ fn apply_options(
                 b
             }
             "ca_file" => b.ca_file(v.extract::<PathBuf>()?),
+            "ca_file_only" => b.ca_file_only(v.extract()?),
             "client_cert" => {
                 cert = Some(v.extract()?);
                 b

@@ -5,13 +5,15 @@
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use ureq::http::{self, HeaderName, HeaderValue, Method};
-use ureq::tls::{parse_pem, Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
-use ureq::{Agent, Timeout};
+use ureq::tls::{parse_pem, Certificate, ClientCert, PemItem, PrivateKey, TlsConfig};
+use ureq::{Agent, Proxy, ProxyProtocol, Timeout};
 
 use super::retry::parse_retry_after;
+use super::trust;
 use crate::{Error, Result};
 
 /// How much of a response body is read: enough for any error message, bounded so a
@@ -29,6 +31,8 @@ pub(crate) struct HttpConfig {
     pub bearer_token: Option<String>,
     pub headers: Vec<(String, String)>,
     pub ca_file: Option<PathBuf>,
+    /// Trust only the CAs of `ca_file`, not the host's store.
+    pub ca_file_only: bool,
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
 }
@@ -42,6 +46,7 @@ impl Default for HttpConfig {
             bearer_token: None,
             headers: Vec::new(),
             ca_file: None,
+            ca_file_only: false,
             client_cert: None,
             client_key: None,
         }
@@ -68,6 +73,7 @@ impl fmt::Debug for HttpConfig {
             )
             .field("headers", &header_names)
             .field("ca_file", &self.ca_file)
+            .field("ca_file_only", &self.ca_file_only)
             .field("client_cert", &self.client_cert)
             .field("client_key", &self.client_key)
             .finish()
@@ -99,7 +105,11 @@ impl Outcome {
 
 /// A reusable HTTP client (connection pool, TLS configuration, auth headers).
 pub(crate) struct Http {
-    agent: Agent,
+    /// Made at the first request, one client for plain HTTP and one for HTTPS, so that only
+    /// a pusher that speaks TLS reads the host's CA store.
+    plain: OnceLock<Agent>,
+    secure: OnceLock<Agent>,
+    tls: TlsMaterial,
     connect_timeout: Duration,
     request_timeout: Duration,
     /// `Authorization` from the configuration; it wins over credentials in the URL.
@@ -130,20 +140,12 @@ impl Http {
         }
         let authorization = authorization(cfg)?;
         let headers = extra_headers(&cfg.headers, authorization.is_some())?;
-        let tls = tls_config(cfg)?;
-        let agent: Agent = Agent::config_builder()
-            .http_status_as_error(false)
-            // A 307 would replay a PUT elsewhere and a 301/302 may turn it into a GET;
-            // either way the push would not land where it was configured to.
-            .max_redirects(0)
-            .user_agent(concat!("pushmetrics/", env!("CARGO_PKG_VERSION")))
-            .timeout_connect(Some(cfg.connect_timeout))
-            .timeout_global(Some(cfg.request_timeout))
-            .tls_config(tls)
-            .build()
-            .into();
+        // Read and checked now, so that a bad file fails the start, not the first push.
+        let tls = TlsMaterial::load(cfg)?;
         Ok(Http {
-            agent,
+            plain: OnceLock::new(),
+            secure: OnceLock::new(),
+            tls,
             connect_timeout: cfg.connect_timeout,
             request_timeout: cfg.request_timeout,
             authorization,
@@ -214,13 +216,33 @@ impl Http {
         request: http::Request<impl ureq::AsSendBody>,
         timeout: Duration,
     ) -> std::result::Result<http::Response<ureq::Body>, ureq::Error> {
-        let request = self
-            .agent
+        let client = self.client(request.uri().scheme() == Some(&http::uri::Scheme::HTTPS));
+        let request = client
             .configure_request(request)
             .timeout_global(Some(timeout))
             .timeout_connect(Some(self.connect_timeout.min(timeout)))
             .build();
-        self.agent.run(request)
+        client.run(request)
+    }
+
+    fn client(&self, https: bool) -> &Agent {
+        let cell = if https { &self.secure } else { &self.plain };
+        cell.get_or_init(|| {
+            // Plain HTTP meets TLS only through an HTTPS proxy.
+            let verify = https
+                || Proxy::try_from_env().is_some_and(|p| p.protocol() == ProxyProtocol::Https);
+            Agent::config_builder()
+                .http_status_as_error(false)
+                // A 307 would replay a PUT elsewhere and a 301/302 may turn it into a GET;
+                // either way the push would not land where it was configured to.
+                .max_redirects(0)
+                .user_agent(concat!("pushmetrics/", env!("CARGO_PKG_VERSION")))
+                .timeout_connect(Some(self.connect_timeout))
+                .timeout_global(Some(self.request_timeout))
+                .tls_config(self.tls.config(verify))
+                .build()
+                .into()
+        })
     }
 }
 
@@ -370,27 +392,62 @@ fn extra_headers(
         .collect()
 }
 
-fn tls_config(cfg: &HttpConfig) -> Result<TlsConfig> {
-    let mut builder = TlsConfig::builder();
-    if let Some(path) = &cfg.ca_file {
-        let pem = read_file("ca_file", path)?;
-        let certs = pem_items(&pem, "ca_file", path)?
-            .into_iter()
-            .filter_map(|item| match item {
-                PemItem::Certificate(cert) => Some(cert),
-                _ => None,
-            })
-            .collect::<Vec<Certificate<'static>>>();
-        if certs.is_empty() {
-            return Err(Error::InvalidConfig(format!(
-                "ca_file {} holds no PEM certificate",
-                path.display()
-            )));
+/// The TLS options of a pusher, read from their files.
+struct TlsMaterial {
+    ca_file: Vec<Certificate<'static>>,
+    ca_file_only: bool,
+    client_cert: Option<ClientCert>,
+}
+
+impl TlsMaterial {
+    fn load(cfg: &HttpConfig) -> Result<TlsMaterial> {
+        let mut ca_file = Vec::new();
+        if let Some(path) = &cfg.ca_file {
+            let pem = read_file("ca_file", path)?;
+            ca_file = pem_items(&pem, "ca_file", path)?
+                .into_iter()
+                .filter_map(|item| match item {
+                    PemItem::Certificate(cert) => Some(cert),
+                    _ => None,
+                })
+                .collect();
+            if ca_file.is_empty() {
+                return Err(Error::InvalidConfig(format!(
+                    "ca_file {} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+        } else if cfg.ca_file_only {
+            return Err(Error::InvalidConfig(
+                "ca_file_only needs ca_file: the CA certificates to trust".to_string(),
+            ));
         }
-        builder = builder.root_certs(RootCerts::new_with_certs(&certs));
+        Ok(TlsMaterial {
+            ca_file,
+            ca_file_only: cfg.ca_file_only,
+            client_cert: client_cert(cfg)?,
+        })
     }
+
+    /// `verify`: the roots are needed (an HTTPS server or proxy); without it the host's
+    /// store is not read.
+    fn config(&self, verify: bool) -> TlsConfig {
+        let roots = if verify {
+            trust::roots(&self.ca_file, self.ca_file_only)
+        } else {
+            trust::roots(&self.ca_file, true)
+        };
+        TlsConfig::builder()
+            .root_certs(roots)
+            .client_cert(self.client_cert.clone())
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .build()
+    }
+}
+
+fn client_cert(cfg: &HttpConfig) -> Result<Option<ClientCert>> {
     match (&cfg.client_cert, &cfg.client_key) {
-        (None, None) => {}
+        (None, None) => Ok(None),
         (Some(cert_path), Some(key_path)) => {
             let pem = read_file("client_cert", cert_path)?;
             let chain: Vec<Certificate<'static>> = pem_items(&pem, "client_cert", cert_path)?
@@ -419,15 +476,12 @@ fn tls_config(cfg: &HttpConfig) -> Result<TlsConfig> {
                         key_path.display()
                     ))
                 })?;
-            builder = builder.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+            Ok(Some(ClientCert::new_with_certs(&chain, key)))
         }
-        _ => {
-            return Err(Error::InvalidConfig(
-                "client_cert and client_key must be given together".to_string(),
-            ))
-        }
+        _ => Err(Error::InvalidConfig(
+            "client_cert and client_key must be given together".to_string(),
+        )),
     }
-    Ok(builder.build())
 }
 
 fn read_file(option: &str, path: &Path) -> Result<Vec<u8>> {
@@ -1069,6 +1123,10 @@ mod tests {
             },
             HttpConfig {
                 client_cert: Some("/nonexistent.pem".into()),
+                ..HttpConfig::default()
+            },
+            HttpConfig {
+                ca_file_only: true,
                 ..HttpConfig::default()
             },
         ];

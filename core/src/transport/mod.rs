@@ -6,5 +6,6 @@ pub(crate) mod budget;
 pub(crate) mod deliver;
 pub(crate) mod http;
 pub(crate) mod retry;
+pub(crate) mod trust;
 
 pub use breaker::BreakerState;

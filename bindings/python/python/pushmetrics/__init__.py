@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from . import _lifecycle
 from ._context import ExceptionCounter, InProgress, Timer
-from ._options import PusherOptions
 from ._pushmetrics import (
     CONTENT_TYPE_LATEST,
     DEFAULT_BUCKETS,
@@ -90,3 +89,13 @@ __all__ = [
 ]
 
 _lifecycle.install()
+
+
+def __getattr__(name: str) -> object:
+    # PusherOptions (a TypedDict, for type checkers) is loaded on first use: building it
+    # imports typing's runtime machinery, several ms that every short job would pay.
+    if name == "PusherOptions":
+        from ._options import PusherOptions
+
+        return PusherOptions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -50,6 +50,7 @@ class PusherOptions(TypedDict, total=False):
     bearer_token: str | None
     headers: _Pairs | None
     ca_file: str | PathLike[str] | None
+    ca_file_only: bool | None
     client_cert: str | PathLike[str] | None
     client_key: str | PathLike[str] | None
     ignore_env: bool | None

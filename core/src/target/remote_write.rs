@@ -272,24 +272,25 @@ impl Receiver {
             }
             let now = Instant::now();
             let urgent = std::mem::take(&mut st.lanes[lane].urgent);
+            // No wait (`None` waits for work): send the front request now.
             let wait = if st.lanes[lane].queue.is_empty() {
                 None
             } else if urgent {
-                let l = &mut st.lanes[lane];
-                l.busy = true;
-                let q = l.queue.front().expect("not empty");
-                return Some((q.request.clone(), q.ticket.clone()));
+                Some(Duration::ZERO)
             } else if let Some(t) = st.lanes[lane].not_before.filter(|t| *t > now) {
                 Some(t - now)
             } else if !st.breaker.allow(now) {
                 // Open: another lane's probe, or the end of the open period, wakes us.
                 Some(Duration::from_millis(50))
             } else {
+                Some(Duration::ZERO)
+            };
+            if wait == Some(Duration::ZERO) {
                 let l = &mut st.lanes[lane];
                 l.busy = true;
                 let q = l.queue.front().expect("not empty");
                 return Some((q.request.clone(), q.ticket.clone()));
-            };
+            }
             st = match wait {
                 None => self.wake.wait(st).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {

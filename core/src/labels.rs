@@ -268,68 +268,124 @@ impl<'a> LabelSlice<'a> {
     }
 }
 
-/// The label values of one series, in the order of the family's label names: `n`
-/// little-endian `u32` end offsets followed by the UTF-8 bytes. Up to [`INLINE`] bytes of
-/// that (three short values) sit inside the series itself, so the series and its labels
-/// are one allocation and one place in memory; longer ones take a second allocation.
+/// The label values of one series, in the order of the family's label names: end offsets
+/// (one per value) followed by the UTF-8 bytes. Up to [`INLINE`] bytes of that sit inside
+/// the series itself with one-byte offsets (three short values: `GET`, `/api/v1/users`,
+/// `200`), so the series and its labels are one place in memory; longer ones take a second
+/// allocation with `u32` offsets, the layout of a snapshot's arena ([`LabelSlice`]).
 pub(crate) struct LabelValues(Repr);
 
-/// Encoded label bytes a series holds without a separate allocation.
-const INLINE: usize = 38;
+/// Encoded label bytes a series holds without a separate allocation: the largest that keeps
+/// `LabelValues` at 32 bytes.
+const INLINE: usize = 30;
 
 enum Repr {
+    /// `n` one-byte end offsets, then the values; `len` bytes of `buf` in all.
     Inline { len: u8, buf: [u8; INLINE] },
+    /// `n` little-endian `u32` end offsets, then the values.
     Heap(Box<[u8]>),
 }
 
 impl LabelValues {
     pub(crate) fn new<S: AsRef<str>>(values: &[S]) -> Self {
         let n = values.len();
-        let total = 4 * n + values.iter().map(|v| v.as_ref().len()).sum::<usize>();
-        let fill = |buf: &mut [u8]| {
-            let (ends, data) = buf.split_at_mut(4 * n);
-            let mut end = 0usize;
-            for (v, e) in values.iter().zip(ends.chunks_exact_mut(4)) {
-                let v = v.as_ref().as_bytes();
-                data[end..end + v.len()].copy_from_slice(v);
-                end += v.len();
-                e.copy_from_slice(&(end as u32).to_le_bytes());
-            }
-        };
-        if total <= INLINE {
+        let data = values.iter().map(|v| v.as_ref().len()).sum::<usize>();
+        if n + data <= INLINE {
             let mut buf = [0u8; INLINE];
-            fill(&mut buf[..total]);
-            LabelValues(Repr::Inline {
-                len: total as u8,
+            let (ends, rest) = buf.split_at_mut(n);
+            let mut end = 0usize;
+            for (v, e) in values.iter().zip(ends.iter_mut()) {
+                let v = v.as_ref().as_bytes();
+                rest[end..end + v.len()].copy_from_slice(v);
+                end += v.len();
+                *e = end as u8;
+            }
+            return LabelValues(Repr::Inline {
+                len: (n + data) as u8,
                 buf,
-            })
-        } else {
-            let mut buf = vec![0u8; total].into_boxed_slice();
-            fill(&mut buf);
-            LabelValues(Repr::Heap(buf))
+            });
         }
+        let mut buf = Vec::with_capacity(4 * n + data);
+        let mut end = 0u32;
+        for v in values {
+            end += v.as_ref().len() as u32;
+            buf.extend_from_slice(&end.to_le_bytes());
+        }
+        for v in values {
+            buf.extend_from_slice(v.as_ref().as_bytes());
+        }
+        LabelValues(Repr::Heap(buf.into_boxed_slice()))
     }
 
-    /// The encoded bytes: offsets, then values.
+    /// Bytes of the arena's encoding ([`LabelSlice`]) of `n` values.
     #[inline]
-    pub(crate) fn bytes(&self) -> &[u8] {
+    pub(crate) fn encoded_len(&self, n: usize) -> usize {
         match &self.0 {
-            Repr::Inline { len, buf } => &buf[..*len as usize],
-            Repr::Heap(b) => b,
+            Repr::Inline { len, .. } => *len as usize + 3 * n,
+            Repr::Heap(b) => b.len(),
         }
     }
 
-    #[inline]
+    /// Appends the `n` values in the arena's encoding ([`LabelSlice`]).
+    #[inline(always)]
+    pub(crate) fn encode_into(&self, n: usize, out: &mut Vec<u8>) {
+        match &self.0 {
+            Repr::Inline { len, buf } => {
+                let len = *len as usize;
+                let (ends, data) = buf[..len].split_at(n);
+                let total = 4 * n + data.len();
+                // A snapshot copies every series' labels: written in place, without a
+                // capacity check per offset, and up to four offsets widened at once (16
+                // bytes written; those past the offsets are then overwritten or unused).
+                out.reserve(total + 16);
+                let start = out.len();
+                // SAFETY: `total + 16` bytes are reserved past `start`; the first `total`
+                // are all written before the length is set.
+                unsafe {
+                    let dst = out.as_mut_ptr().add(start);
+                    if n <= 4 {
+                        let x = u64::from(u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]));
+                        let lo = (x & 0xff) | (x & 0xff00) << 24;
+                        let hi = (x >> 16 & 0xff) | (x >> 24) << 32;
+                        dst.cast::<[u8; 8]>().write_unaligned(lo.to_le_bytes());
+                        dst.add(8)
+                            .cast::<[u8; 8]>()
+                            .write_unaligned(hi.to_le_bytes());
+                    } else {
+                        for (i, &e) in ends.iter().enumerate() {
+                            dst.add(4 * i)
+                                .cast::<[u8; 4]>()
+                                .write_unaligned(u32::from(e).to_le_bytes());
+                        }
+                    }
+                    std::ptr::copy_nonoverlapping(data.as_ptr(), dst.add(4 * n), data.len());
+                    out.set_len(start + total);
+                }
+            }
+            Repr::Heap(b) => out.extend_from_slice(b),
+        }
+    }
+
+    /// Where value `i` ends, counted from the start of the values' bytes.
+    #[inline(always)]
     fn end(&self, i: usize) -> usize {
-        let b = &self.bytes()[4 * i..4 * i + 4];
-        u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize
+        match &self.0 {
+            Repr::Inline { buf, .. } => buf[i] as usize,
+            Repr::Heap(b) => {
+                u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]) as usize
+            }
+        }
     }
 
     /// Value `i` of a series with `n` labels.
     #[inline]
     pub(crate) fn get(&self, n: usize, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.end(i - 1) };
-        let bytes = &self.bytes()[4 * n + start..4 * n + self.end(i)];
+        let end = self.end(i);
+        let bytes = match &self.0 {
+            Repr::Inline { buf, .. } => &buf[n + start..n + end],
+            Repr::Heap(b) => &b[4 * n + start..4 * n + end],
+        };
         // SAFETY: the bytes were copied from `&str` values in `new` and the offsets delimit
         // exactly those values, so every slice is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(bytes) }
@@ -339,32 +395,63 @@ impl LabelValues {
     #[inline]
     pub(crate) fn matches<S: AsRef<str>>(&self, values: &[S]) -> bool {
         let n = values.len();
-        let buf: &[u8] = self.bytes();
-        let data = 4 * n;
-        if buf.len() < data {
-            return false;
-        }
-        let mut start = 0usize;
-        for (i, v) in values.iter().enumerate() {
-            // SAFETY: 4 * i + 4 <= 4 * n <= buf.len(), checked above.
-            let end = unsafe { (buf.as_ptr().add(4 * i) as *const u32).read_unaligned() };
-            let end = u32::from_le(end) as usize;
-            let v = v.as_ref().as_bytes();
-            if end < start || end - start != v.len() || data + end > buf.len() {
-                return false;
+        match &self.0 {
+            Repr::Inline { len, buf } => {
+                let len = *len as usize;
+                if len < n {
+                    return false;
+                }
+                let mut start = 0usize;
+                for (i, v) in values.iter().enumerate() {
+                    let end = buf[i] as usize;
+                    let v = v.as_ref().as_bytes();
+                    if end < start || end - start != v.len() || n + end > len {
+                        return false;
+                    }
+                    if !eq_bytes(&buf[n + start..n + end], v) {
+                        return false;
+                    }
+                    start = end;
+                }
+                n + start == len
             }
-            // SAFETY: start <= end and data + end <= buf.len(), checked just above.
-            let stored = unsafe { buf.get_unchecked(data + start..data + end) };
-            if !eq_bytes(stored, v) {
-                return false;
+            Repr::Heap(buf) => {
+                let data = 4 * n;
+                if buf.len() < data {
+                    return false;
+                }
+                let mut start = 0usize;
+                for (i, v) in values.iter().enumerate() {
+                    // SAFETY: 4 * i + 4 <= 4 * n <= buf.len(), checked above.
+                    let end = unsafe { (buf.as_ptr().add(4 * i) as *const u32).read_unaligned() };
+                    let end = u32::from_le(end) as usize;
+                    let v = v.as_ref().as_bytes();
+                    if end < start || end - start != v.len() || data + end > buf.len() {
+                        return false;
+                    }
+                    // SAFETY: start <= end and data + end <= buf.len(), checked just above.
+                    let stored = unsafe { buf.get_unchecked(data + start..data + end) };
+                    if !eq_bytes(stored, v) {
+                        return false;
+                    }
+                    start = end;
+                }
+                data + start == buf.len()
             }
-            start = end;
         }
-        data + start == buf.len()
     }
 
     pub(crate) fn iter(&self, n: usize) -> impl Iterator<Item = &str> + '_ {
         (0..n).map(move |i| self.get(n, i))
+    }
+
+    /// [`hash_values`] of the `n` values.
+    pub(crate) fn hash(&self, n: usize) -> u64 {
+        let mut h = Hasher64::new();
+        for v in self.iter(n) {
+            h.str(v);
+        }
+        h.finish()
     }
 }
 
@@ -446,15 +533,39 @@ mod tests {
             assert!(LabelValues::new(&[x]).matches(&[x]));
         }
         assert_ne!(hash_values(&["ab", "c"]), hash_values(&["a", "bc"]));
-        // Around the size held inside the series: 4 bytes of offset per value, then bytes.
-        for len in [INLINE - 5, INLINE - 4, INLINE - 3, 300] {
+        // Around the size held inside the series: one byte of offset per value inline, four
+        // outside; a snapshot's arena always gets four.
+        for len in [INLINE - 2, INLINE - 1, INLINE, 300] {
             let one = "x".repeat(len);
             let v = LabelValues::new(&[one.as_str()]);
-            assert_eq!(v.bytes().len(), 4 + len);
+            assert_eq!(v.encoded_len(1), 4 + len);
+            let mut arena = Vec::new();
+            v.encode_into(1, &mut arena);
+            assert_eq!(arena.len(), 4 + len);
+            assert_eq!(LabelSlice(&arena).get(1, 0), one);
             assert!(v.matches(&[one.as_str()]));
             assert!(!v.matches(&[&one[1..]]));
             assert_eq!(v.iter(1).collect::<Vec<_>>(), vec![one.as_str()]);
+            assert_eq!(v.hash(1), hash_values(&[one.as_str()]));
         }
+        let long = "x".repeat(40);
+        for values in [
+            &["GET", "/api/v1/users", "200"][..],
+            &["a", "", "bc", ""],
+            &[long.as_str(), "y"],
+        ] {
+            let v = LabelValues::new(values);
+            let mut arena = Vec::new();
+            v.encode_into(values.len(), &mut arena);
+            assert_eq!(arena.len(), v.encoded_len(values.len()));
+            assert_eq!(
+                LabelSlice(&arena).iter(values.len()).collect::<Vec<_>>(),
+                values
+            );
+            assert_eq!(v.iter(values.len()).collect::<Vec<_>>(), values);
+        }
+        // Half of a counter series' slot (see metric::store).
+        assert_eq!(std::mem::size_of::<LabelValues>(), 32);
         let empty = LabelValues::new::<&str>(&[]);
         assert!(empty.matches::<&str>(&[]));
     }

@@ -550,8 +550,7 @@ macro_rules! builds {
             pub fn build(self) -> Result<$one> {
                 let reg = self.registry;
                 let fam = reg.register::<$kind>(self, false)?;
-                let series = fam.resolve::<&str>(&[])?;
-                Ok($one::new(fam, series))
+                Ok($one::new(fam.resolve::<&str>(&[])?))
             }
             /// Registers a metric with labels (or returns the identical existing one).
             pub fn build_vec(self) -> Result<$vec> {

@@ -2,6 +2,7 @@
 //! metric, or one label set of a `CounterVec`); every update is one atomic operation.
 
 use super::cell::Adder;
+use super::store::Held;
 use super::{gate, Family, Kind, MetricType, Series};
 use crate::error::{Error, Result};
 use crate::snapshot::Value;
@@ -78,36 +79,35 @@ fn add_sampled(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f6
 /// ```
 #[derive(Clone)]
 pub struct Counter {
-    series: Arc<Series<CounterKind>>,
-    pub(super) family: Arc<Family<CounterKind>>,
+    series: Held<CounterKind>,
 }
 
 impl Counter {
     /// The metric name.
     pub fn name(&self) -> &str {
-        self.family.name()
+        self.series.family.name()
     }
 
-    pub(crate) fn new(family: Arc<Family<CounterKind>>, series: Arc<Series<CounterKind>>) -> Self {
-        Counter { series, family }
+    pub(crate) fn new(series: Held<CounterKind>) -> Self {
+        Counter { series }
     }
 
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        if self.family.sampler.is_none() {
+        if self.series.family.sampler.is_none() {
             self.series.cell.inc();
             self.series.mark();
         } else {
-            add_sampled(&self.family, &self.series, 1.0)
+            add_sampled(&self.series.family, &self.series, 1.0)
         }
     }
 
     /// Adds `v`, which must be finite and not negative.
     #[inline]
     pub fn inc_by(&self, v: f64) -> Result<()> {
-        check(&self.family, v)?;
-        add(&self.family, &self.series, v);
+        check(&self.series.family, v)?;
+        add(&self.series.family, &self.series, v);
         Ok(())
     }
 
@@ -126,6 +126,14 @@ impl Counter {
 /// let held = req.with(&["GET", "500"]).unwrap(); // resolve once, then one atomic per call
 /// held.inc();
 /// assert_eq!(req.with_labels(&[("code", "200"), ("method", "GET")]).unwrap().get(), 1.0);
+///
+/// // Past the series limit, new label sets share one overflow series.
+/// let few = reg.counter("few_total", "F").labels(&["id"]).max_series(1).build_vec().unwrap();
+/// assert!(!few.with(&["a"]).unwrap().is_overflow());
+/// assert!(few.overflow().is_none());
+/// few.with(&["b"]).unwrap().inc();
+/// assert!(few.with(&["c"]).unwrap().is_overflow());
+/// assert_eq!(few.overflow().unwrap().get(), 1.0);
 /// ```
 #[derive(Clone)]
 pub struct CounterVec {

@@ -1,7 +1,8 @@
 //! Gauges: a value that goes up and down. Set is a store; add is a compare-and-swap loop.
 
 use super::cell::add_f64;
-use super::{Family, Kind, MetricType, Series};
+use super::store::Held;
+use super::{Family, Kind, MetricType};
 use crate::error::Result;
 use crate::snapshot::Value;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -45,18 +46,17 @@ fn unix_now() -> f64 {
 /// ```
 #[derive(Clone)]
 pub struct Gauge {
-    series: Arc<Series<GaugeKind>>,
-    pub(super) family: Arc<Family<GaugeKind>>,
+    series: Held<GaugeKind>,
 }
 
 impl Gauge {
     /// The metric name.
     pub fn name(&self) -> &str {
-        self.family.name()
+        self.series.family.name()
     }
 
-    pub(crate) fn new(family: Arc<Family<GaugeKind>>, series: Arc<Series<GaugeKind>>) -> Self {
-        Gauge { series, family }
+    pub(crate) fn new(series: Held<GaugeKind>) -> Self {
+        Gauge { series }
     }
 
     /// Sets the value.

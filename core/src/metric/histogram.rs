@@ -3,6 +3,7 @@
 //! snapshot time, so `_count` and the `+Inf` bucket always agree.
 
 use super::cell::add_f64_from;
+use super::store::Held;
 use super::{gate, Family, Kind, MetricType, Series};
 use crate::error::{Error, Result};
 use crate::sampling::round_weight;
@@ -247,27 +248,23 @@ fn record(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64, n: 
 /// ```
 #[derive(Clone)]
 pub struct Histogram {
-    series: Arc<Series<HistogramKind>>,
-    pub(super) family: Arc<Family<HistogramKind>>,
+    series: Held<HistogramKind>,
 }
 
 impl Histogram {
     /// The metric name.
     pub fn name(&self) -> &str {
-        self.family.name()
+        self.series.family.name()
     }
 
-    pub(crate) fn new(
-        family: Arc<Family<HistogramKind>>,
-        series: Arc<Series<HistogramKind>>,
-    ) -> Self {
-        Histogram { series, family }
+    pub(crate) fn new(series: Held<HistogramKind>) -> Self {
+        Histogram { series }
     }
     /// Records one observation; NaN is rejected.
     #[inline]
     pub fn observe(&self, v: f64) -> Result<()> {
-        check(&self.family, v)?;
-        observe(&self.family, &self.series, v);
+        check(&self.series.family, v)?;
+        observe(&self.series.family, &self.series, v);
         Ok(())
     }
     /// A guard that observes the seconds elapsed until it is dropped (or `observe_duration`).
@@ -309,7 +306,7 @@ impl HistogramTimer<'_> {
         let secs = self.start.elapsed().as_secs_f64();
         if !self.done {
             self.done = true;
-            observe(&self.h.family, &self.h.series, secs);
+            observe(&self.h.series.family, &self.h.series, secs);
         }
         secs
     }

@@ -7,6 +7,7 @@ pub mod counter;
 pub mod gauge;
 pub mod histogram;
 mod sketch;
+mod store;
 pub mod summary;
 
 use crate::cardinality::{Guard, GuardStats, OVERFLOW_VALUE};
@@ -15,10 +16,10 @@ use crate::labels::{hash_values, LabelValues, SeriesKey, SHORT_LEN};
 use crate::registry::Shared;
 use crate::sampling::Sampler;
 use crate::snapshot::{FamilySnapshot, SeriesSnapshot, Value};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Arc, OnceLock, RwLock};
+use store::{Held, Store};
 
 /// The four metric types of the Prometheus data model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -81,86 +82,30 @@ pub(crate) trait Kind: Send + Sync + Sized + 'static {
     fn reset(cell: &Self::Cell);
 }
 
-/// One series: a cell plus its label values and the bookkeeping of idleness for the TTL.
+/// One series: a cell plus its label values, the count of its handles and the bookkeeping
+/// of idleness for the TTL. It lives in a slot of its family's [`Store`].
 pub(crate) struct Series<K: Kind> {
     pub(crate) cell: K::Cell,
-    /// Set by every update, cleared by each snapshot: "updated since the last snapshot".
-    pub(crate) touched: AtomicBool,
-    /// Seconds since the registry's epoch at which the series was last seen touched.
-    idle_since: AtomicU32,
+    /// Handles to the series, the store's own included; the last one frees the slot.
+    refs: AtomicU32,
+    /// [`TOUCHED`] (set by every update, cleared by each snapshot: "updated since the last
+    /// snapshot") and, in the other bits, the seconds since the registry's epoch at which a
+    /// snapshot last saw the series touched.
+    state: AtomicU32,
     labels: LabelValues,
 }
 
-#[derive(Default)]
-struct IdHasher(u64);
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 keys")
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
+const TOUCHED: u32 = 1 << 31;
+const IDLE_SINCE: u32 = TOUCHED - 1;
 
-/// Series in creation order (so snapshots read memory mostly in order), indexed by the hash
-/// of their label values. A second series with the same 64-bit hash is rare enough to live
-/// in a side list that is only searched when the primary entry does not match.
-struct SeriesMap<K: Kind> {
-    slots: Vec<Arc<Series<K>>>,
-    index: HashMap<u64, u32, BuildHasherDefault<IdHasher>>,
-    collisions: Vec<(u64, u32)>,
-}
+/// The family's overflow series, which lives as long as the family.
+#[derive(Clone, Copy)]
+struct OverflowSlot<K: Kind>(NonNull<Series<K>>);
 
-impl<K: Kind> SeriesMap<K> {
-    #[inline]
-    fn get<S: AsRef<str>>(&self, h: u64, values: &[S]) -> Option<&Arc<Series<K>>> {
-        let s = &self.slots[*self.index.get(&h)? as usize];
-        if s.labels.matches(values) {
-            return Some(s);
-        }
-        self.collisions
-            .iter()
-            .map(|(ch, i)| (*ch, &self.slots[*i as usize]))
-            .find(|(ch, s)| *ch == h && s.labels.matches(values))
-            .map(|(_, s)| s)
-    }
-    fn insert(&mut self, h: u64, s: Arc<Series<K>>, n: usize) {
-        let _ = n;
-        let i = self.slots.len() as u32;
-        self.slots.push(s);
-        if let std::collections::hash_map::Entry::Vacant(e) = self.index.entry(h) {
-            e.insert(i);
-        } else {
-            self.collisions.push((h, i));
-        }
-    }
-    fn len(&self) -> usize {
-        self.slots.len()
-    }
-    fn iter(&self) -> impl Iterator<Item = &Arc<Series<K>>> {
-        self.slots.iter()
-    }
-    /// Keeps the series `f` accepts and rebuilds the index (eviction is rare).
-    fn retain(&mut self, n: usize, f: impl FnMut(&Arc<Series<K>>) -> bool) {
-        self.slots.retain(f);
-        self.index.clear();
-        self.collisions.clear();
-        for (i, s) in self.slots.iter().enumerate() {
-            let h = hash_values(&s.labels.iter(n).collect::<Vec<_>>());
-            match self.index.entry(h) {
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(i as u32);
-                }
-                std::collections::hash_map::Entry::Occupied(_) => {
-                    self.collisions.push((h, i as u32))
-                }
-            }
-        }
-    }
-}
+// SAFETY: a pointer into the family's own store, read through `&Series<K>` only.
+unsafe impl<K: Kind> Send for OverflowSlot<K> {}
+// SAFETY: as above.
+unsafe impl<K: Kind> Sync for OverflowSlot<K> {}
 
 /// A metric family: its description, its configuration and its series.
 pub(crate) struct Family<K: Kind> {
@@ -170,8 +115,8 @@ pub(crate) struct Family<K: Kind> {
     pub(crate) sampler: Option<Sampler>,
     pub(crate) stats: GuardStats,
     shared: Arc<Shared>,
-    map: RwLock<SeriesMap<K>>,
-    overflow: OnceLock<Arc<Series<K>>>,
+    map: RwLock<Store<K>>,
+    overflow: OnceLock<OverflowSlot<K>>,
     /// Unique per family: the key of its entries in the per-thread series cache.
     id: u64,
     /// Bumped whenever a series leaves the map; cached entries of an older generation are
@@ -191,21 +136,21 @@ impl<K: Kind> Series<K> {
     /// threads from bouncing its cache line on every update.
     #[inline]
     pub(crate) fn mark(&self) {
-        if !self.touched.load(Relaxed) {
-            self.touched.store(true, Release);
+        if self.state.load(Relaxed) & TOUCHED == 0 {
+            self.state.fetch_or(TOUCHED, Release);
         }
     }
 }
 
 /// A new series starts touched, so no eviction considers it before a snapshot has seen it
-/// and set `idle_since`: creating one reads no clock.
-fn new_series<K: Kind>(cfg: &K::Config, labels: LabelValues) -> Arc<Series<K>> {
-    Arc::new(Series {
+/// and set its idle time: creating one reads no clock. Its one handle is the store's.
+fn new_series<K: Kind>(cfg: &K::Config, labels: LabelValues) -> Series<K> {
+    Series {
         cell: K::new_cell(cfg),
-        touched: AtomicBool::new(true),
-        idle_since: AtomicU32::new(0),
+        refs: AtomicU32::new(1),
+        state: AtomicU32::new(TOUCHED),
         labels,
-    })
+    }
 }
 
 impl<K: Kind> Family<K> {
@@ -226,11 +171,7 @@ impl<K: Kind> Family<K> {
             sampler,
             stats: GuardStats::default(),
             shared,
-            map: RwLock::new(SeriesMap {
-                slots: Vec::new(),
-                index: HashMap::default(),
-                collisions: Vec::new(),
-            }),
+            map: RwLock::new(Store::new()),
             overflow: OnceLock::new(),
             id: NEXT_FAMILY_ID.fetch_add(1, Relaxed),
             generation: AtomicU64::new(0),
@@ -276,7 +217,7 @@ impl<K: Kind> Family<K> {
     /// and the map.
     #[inline]
     pub(crate) fn with_series<S: AsRef<str>, R>(
-        &self,
+        self: &Arc<Self>,
         values: &[S],
         f: impl FnOnce(&Series<K>) -> R,
     ) -> Result<R> {
@@ -291,7 +232,7 @@ impl<K: Kind> Family<K> {
 
     /// [`Family::with_series`] for values a short key does not hold.
     fn with_series_long<S: AsRef<str>, R>(
-        &self,
+        self: &Arc<Self>,
         values: &[S],
         f: impl FnOnce(&Series<K>) -> R,
     ) -> Result<R> {
@@ -316,7 +257,7 @@ impl<K: Kind> Family<K> {
     /// Runs `f` on the series for plain `values` through the per-thread cache.
     #[inline(always)]
     fn with_cached<S: AsRef<str>, R>(
-        &self,
+        self: &Arc<Self>,
         values: &[S],
         key: SeriesKey,
         f: impl FnOnce(&Series<K>) -> R,
@@ -332,7 +273,7 @@ impl<K: Kind> Family<K> {
     /// The series for plain `values` from the map, created if new, and remembered in the
     /// per-thread cache.
     #[inline(never)]
-    fn resolve_uncached<S: AsRef<str>>(&self, values: &[S], key: SeriesKey) -> Arc<Series<K>> {
+    fn resolve_uncached<S: AsRef<str>>(self: &Arc<Self>, values: &[S], key: SeriesKey) -> Held<K> {
         let h = key.map_hash(values);
         let gen = self.gen();
         let found = self
@@ -340,18 +281,18 @@ impl<K: Kind> Family<K> {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(h, values)
-            .cloned();
+            .map(|s| Held::new(self.clone(), s));
         let s = found.unwrap_or_else(|| self.insert(h, values, false));
         // A call folded into the overflow series is counted each time, so it is not
         // cached under its own label values.
-        if !self.overflow.get().is_some_and(|o| Arc::ptr_eq(o, &s)) {
-            cache::store(self.id, key, gen, s.clone());
+        if !self.is_overflow(&s) {
+            cache::store(self, key, gen, &s);
         }
         s
     }
 
     /// The series for `values` (in declared order), created if new; a handle to keep.
-    pub(crate) fn resolve<S: AsRef<str>>(&self, values: &[S]) -> Result<Arc<Series<K>>> {
+    pub(crate) fn resolve<S: AsRef<str>>(self: &Arc<Self>, values: &[S]) -> Result<Held<K>> {
         self.check_count(values.len())?;
         if self.guard.is_plain(values) {
             let h = hash_values(values);
@@ -361,7 +302,7 @@ impl<K: Kind> Family<K> {
                 .unwrap_or_else(|e| e.into_inner())
                 .get(h, values)
             {
-                return Ok(s.clone());
+                return Ok(Held::new(self.clone(), s));
             }
             return Ok(self.insert(h, values, false));
         }
@@ -369,7 +310,7 @@ impl<K: Kind> Family<K> {
     }
 
     /// The series for label `pairs` given by name, in any order.
-    pub(crate) fn resolve_pairs(&self, pairs: &[(&str, &str)]) -> Result<Arc<Series<K>>> {
+    pub(crate) fn resolve_pairs(self: &Arc<Self>, pairs: &[(&str, &str)]) -> Result<Held<K>> {
         let values = self.order_pairs(pairs)?;
         self.resolve(&values)
     }
@@ -398,7 +339,7 @@ impl<K: Kind> Family<K> {
     }
 
     #[cold]
-    fn resolve_guarded<S: AsRef<str>>(&self, values: &[S]) -> Arc<Series<K>> {
+    fn resolve_guarded<S: AsRef<str>>(self: &Arc<Self>, values: &[S]) -> Held<K> {
         let (canon, truncated) = self.guard.canonicalize(values);
         let h = hash_values(&canon);
         if let Some(s) = self
@@ -407,7 +348,7 @@ impl<K: Kind> Family<K> {
             .unwrap_or_else(|e| e.into_inner())
             .get(h, &canon)
         {
-            return s.clone();
+            return Held::new(self.clone(), s);
         }
         self.insert(h, &canon, truncated)
     }
@@ -415,13 +356,13 @@ impl<K: Kind> Family<K> {
     /// Creates the series for already-canonical `values`, or folds it into the overflow
     /// series when a limit is reached.
     #[cold]
-    fn insert<S: AsRef<str>>(&self, h: u64, values: &[S], truncated: bool) -> Arc<Series<K>> {
+    fn insert<S: AsRef<str>>(self: &Arc<Self>, h: u64, values: &[S], truncated: bool) -> Held<K> {
         if !values.is_empty() && values.iter().all(|v| v.as_ref() == OVERFLOW_VALUE) {
             return self.overflow_series();
         }
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = map.get(h, values) {
-            return s.clone();
+            return Held::new(self.clone(), s);
         }
         let limit = self
             .guard
@@ -436,26 +377,50 @@ impl<K: Kind> Family<K> {
             self.stats.truncated.fetch_add(1, Relaxed);
         }
         let s = new_series::<K>(&self.cfg, LabelValues::new(values));
-        map.insert(h, s.clone(), self.desc.exposed.len());
-        s
+        Held::new(self.clone(), map.insert(h, s, self.desc.exposed.len()))
     }
 
-    fn overflow_series(&self) -> Arc<Series<K>> {
+    /// Whether `s` is the overflow series.
+    pub(crate) fn is_overflow(&self, s: &Series<K>) -> bool {
         self.overflow
-            .get_or_init(|| {
-                let values = vec![OVERFLOW_VALUE; self.desc.exposed.len()];
-                new_series::<K>(&self.cfg, LabelValues::new(&values))
-            })
-            .clone()
+            .get()
+            .is_some_and(|o| std::ptr::eq(o.0.as_ptr(), s))
+    }
+
+    /// The overflow series, if a label set has been folded into it.
+    pub(crate) fn overflowed(self: &Arc<Self>) -> Option<Held<K>> {
+        let o = self.overflow.get()?;
+        // SAFETY: the overflow series lives as long as the family.
+        Some(Held::new(self.clone(), unsafe { o.0.as_ref() }))
+    }
+
+    fn overflow_series(self: &Arc<Self>) -> Held<K> {
+        let o = self.overflow.get_or_init(|| {
+            let values = vec![OVERFLOW_VALUE; self.desc.exposed.len()];
+            let s = new_series::<K>(&self.cfg, LabelValues::new(&values));
+            let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+            OverflowSlot(map.insert_unindexed(s))
+        });
+        // SAFETY: the overflow series lives as long as the family.
+        Held::new(self.clone(), unsafe { o.0.as_ref() })
+    }
+
+    /// Frees the slot of a series out of the map whose last handle has just gone.
+    fn release(&self, series: NonNull<Series<K>>) {
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .release(series);
     }
 
     /// Removes series idle for longer than `ttl` seconds that no handle outside the family
     /// holds. A series updated since the last snapshot is never idle, so no update is lost.
     fn evict(&self, now: u32, ttl: u32) {
-        let idle = |s: &Arc<Series<K>>| {
-            Arc::strong_count(s) == 1
-                && !s.touched.load(Relaxed)
-                && now.saturating_sub(s.idle_since.load(Relaxed)) >= ttl
+        let idle = |s: &Series<K>| {
+            let state = s.state.load(Relaxed);
+            s.refs.load(Relaxed) == 1
+                && state & TOUCHED == 0
+                && now.saturating_sub(state & IDLE_SINCE) >= ttl
         };
         let any = self
             .map
@@ -467,10 +432,8 @@ impl<K: Kind> Family<K> {
             return;
         }
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        let before = map.len();
         // Under the write lock nobody can look a series up, so a count of one is final.
-        map.retain(self.desc.exposed.len(), |s| !idle(s));
-        let evicted = before - map.len();
+        let evicted = map.retain(self.desc.exposed.len(), |s| !idle(s));
         self.shared.release_series(evicted);
         self.stats.evicted.fetch_add(evicted as u64, Relaxed);
         self.generation.fetch_add(1, Release);
@@ -478,23 +441,26 @@ impl<K: Kind> Family<K> {
 
     /// Reads every series into a snapshot, evicting idle ones first when a TTL is set.
     pub(crate) fn collect(&self) -> FamilySnapshot {
-        let now = self.shared.now_secs();
+        let now = self.shared.now_secs().min(IDLE_SINCE);
         if let Some(ttl) = self.shared.ttl_secs {
             self.evict(now, ttl);
         }
         {
             let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            let n = self.desc.exposed.len();
             let (mut arena, mut series) = self.spare.take(map.len() + 1);
             series.reserve(map.len() + 1);
             if let Some(first) = map.iter().next() {
-                arena.reserve((first.labels.bytes().len() + 8) * (map.len() + 1));
+                arena.reserve((first.labels.encoded_len(n) + 8) * (map.len() + 1));
             }
-            for s in map.iter().chain(self.overflow.get()) {
-                if s.touched.load(Relaxed) && s.touched.swap(false, AcqRel) {
-                    s.idle_since.store(now, Relaxed);
+            // SAFETY: the overflow series lives as long as the family.
+            let overflow = self.overflow.get().map(|o| unsafe { o.0.as_ref() });
+            for s in map.iter().chain(overflow) {
+                if s.state.load(Relaxed) & TOUCHED != 0 {
+                    s.state.swap(now, AcqRel);
                 }
                 let start = arena.len() as u32;
-                arena.extend_from_slice(s.labels.bytes());
+                s.labels.encode_into(n, &mut arena);
                 series.push(SeriesSnapshot {
                     labels: (start, arena.len() as u32),
                     value: K::read(&s.cell, &self.cfg),
@@ -521,9 +487,7 @@ impl<K: Kind> Family<K> {
             self.guard.canonicalize(values).0
         };
         let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        let before = map.len();
-        map.retain(self.desc.exposed.len(), |s| !s.labels.matches(&canon));
-        let removed = before - map.len();
+        let removed = map.retain(self.desc.exposed.len(), |s| !s.labels.matches(&canon));
         self.generation.fetch_add(1, Release);
         self.shared.release_series(removed);
         Ok(removed > 0)
@@ -539,13 +503,16 @@ impl<K: Kind> Family<K> {
         drop(map);
         // The overflow series lives as long as the family: its counts go back to zero.
         if let Some(o) = self.overflow.get() {
-            K::reset(&o.cell);
+            // SAFETY: the overflow series lives as long as the family.
+            K::reset(&unsafe { o.0.as_ref() }.cell);
         }
     }
 
     fn reset(&self) {
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-        for s in map.iter().chain(self.overflow.get()) {
+        // SAFETY: the overflow series lives as long as the family.
+        let overflow = self.overflow.get().map(|o| unsafe { o.0.as_ref() });
+        for s in map.iter().chain(overflow) {
             K::reset(&s.cell);
         }
     }
@@ -558,16 +525,26 @@ impl<K: Kind> Drop for Family<K> {
     }
 }
 
-/// What the registry needs from a family of any type.
+/// What the registry (and the per-thread cache) needs from a family of any type.
 pub(crate) trait AnyFamily: Send + Sync {
     fn collect(&self) -> FamilySnapshot;
     fn guard_stats(&self) -> crate::cardinality::GuardCounts;
     fn reset(&self);
+    /// Gives up a handle to the series at `series`.
+    ///
+    /// # Safety
+    /// The caller owns a handle to `series`, a series of this family.
+    unsafe fn unref(&self, series: *const ());
 }
 
 impl<K: Kind> AnyFamily for Family<K> {
     fn collect(&self) -> FamilySnapshot {
         Family::collect(self)
+    }
+    unsafe fn unref(&self, series: *const ()) {
+        let series = NonNull::new(series as *mut Series<K>).expect("a series");
+        // SAFETY: the caller's contract.
+        unsafe { store::unref(self, series) }
     }
     fn reset(&self) {
         Family::reset(self)
@@ -599,11 +576,11 @@ static NEXT_FAMILY_ID: AtomicU64 = AtomicU64::new(1);
 /// reference to its series; it is used only while the family's generation is unchanged
 /// (no series removed since) and the label values compare equal.
 mod cache {
-    use super::{Kind, Series};
+    use super::{store, AnyFamily, Family, Kind, Series};
     use crate::labels::SeriesKey;
-    use std::any::Any;
     use std::cell::{RefCell, UnsafeCell};
-    use std::sync::Arc;
+    use std::ptr::NonNull;
+    use std::sync::{Arc, Weak};
 
     const SLOTS: usize = 16;
 
@@ -622,9 +599,26 @@ mod cache {
         series: std::ptr::null(),
     };
 
-    /// The series the entries point to, one strong reference per slot. When a thread
-    /// ends, dropping them first empties the entries.
-    struct Owners([Option<Arc<dyn Any + Send + Sync>>; SLOTS]);
+    /// A handle to the series of an entry. It does not keep the family: a family dropped
+    /// meanwhile took its series with it, and no lookup can match its id again.
+    struct Owner {
+        family: Weak<dyn AnyFamily>,
+        series: *const (),
+    }
+
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            if let Some(family) = self.family.upgrade() {
+                // SAFETY: the handle was taken over from a `Held` in `store`, and its family
+                // is still there.
+                unsafe { family.unref(self.series) }
+            }
+        }
+    }
+
+    /// The series the entries point to, one handle per slot. When a thread ends, dropping
+    /// them first empties the entries.
+    struct Owners([Option<Owner>; SLOTS]);
 
     impl Drop for Owners {
         fn drop(&mut self) {
@@ -677,29 +671,59 @@ mod cache {
         Some(s)
     }
 
-    /// Remembers `series` for these values.
+    /// Remembers `series` of `family` for these values.
     pub(super) fn store<K: Kind>(
-        family: u64,
+        family: &Arc<Family<K>>,
         key: SeriesKey,
         generation: u64,
-        series: Arc<Series<K>>,
+        series: &Series<K>,
     ) {
-        let i = slot(family, key.slot_hash());
+        let id = family.id;
+        let i = slot(id, key.slot_hash());
+        let ptr = store::add_ref(series);
         let entry = Entry {
-            family,
+            family: id,
             generation,
             key,
-            series: Arc::as_ptr(&series) as *const (),
+            series: ptr.as_ptr() as *const (),
         };
-        // The previous owner of the slot is dropped after both updates, outside any borrow.
+        let this = Arc::as_ptr(family) as *const ();
+        // What the slot held is let go after both updates, outside any borrow.
         let old = OWNERS.try_with(|o| {
             let mut o = o.try_borrow_mut().ok()?;
-            let old = o.0[i].replace(series);
+            let replaced = match &mut o.0[i] {
+                // The same family (a `Weak` keeps its address from being reused): only the
+                // series changes, with no count of the family's handles touched.
+                Some(owner) if Weak::as_ptr(&owner.family) as *const () == this => {
+                    Previous::Sibling(std::mem::replace(&mut owner.series, entry.series))
+                }
+                slot => Previous::Owner(slot.replace(Owner {
+                    family: Arc::downgrade(family) as Weak<dyn AnyFamily>,
+                    series: entry.series,
+                })),
+            };
             // SAFETY: no reference into the entries is live (see ENTRIES).
             ENTRIES.with(|e| unsafe { (*e.get())[i] = entry });
-            Some(old)
+            Some(replaced)
         });
-        drop(old);
+        match old {
+            Ok(Some(Previous::Sibling(old))) => {
+                let old = NonNull::new(old as *mut Series<K>).expect("a series");
+                // SAFETY: the slot's handle to `old`, a series of `family`, is given up.
+                unsafe { store::unref(family, old) }
+            }
+            Ok(Some(Previous::Owner(old))) => drop(old),
+            // No cache on this thread (it is ending): the handle just taken goes back.
+            // SAFETY: the handle taken above, to a series of `family`.
+            _ => unsafe { store::unref(family, ptr) },
+        }
+    }
+
+    /// What a slot held before [`store`].
+    enum Previous {
+        /// A handle to another series of the same family.
+        Sibling(*const ()),
+        Owner(Option<Owner>),
     }
 }
 
@@ -713,14 +737,11 @@ macro_rules! labelled_family {
             }
             #[doc = concat!("The ", $what, " series for `values`, given in the order of the label names.")]
             pub fn with<S: AsRef<str>>(&self, values: &[S]) -> Result<$one> {
-                Ok($one::new(self.family.clone(), self.family.resolve(values)?))
+                Ok($one::new(self.family.resolve(values)?))
             }
             #[doc = concat!("The ", $what, " series for label `(name, value)` pairs in any order.")]
             pub fn with_labels(&self, pairs: &[(&str, &str)]) -> Result<$one> {
-                Ok($one::new(
-                    self.family.clone(),
-                    self.family.resolve_pairs(pairs)?,
-                ))
+                Ok($one::new(self.family.resolve_pairs(pairs)?))
             }
             /// Removes the series for `values`; returns whether it existed. Handles to it
             /// keep working but are no longer reported.
@@ -735,6 +756,19 @@ macro_rules! labelled_family {
             pub fn name(&self) -> &str {
                 self.family.name()
             }
+            /// The overflow series, once a label set has been folded into it (see
+            /// [`crate::cardinality`]); `None` before.
+            pub fn overflow(&self) -> Option<$one> {
+                Some($one::new(self.family.overflowed()?))
+            }
+        }
+
+        impl $one {
+            /// Whether this handle records into its family's overflow series, where label
+            /// sets past the series limits are folded.
+            pub fn is_overflow(&self) -> bool {
+                self.series.family.is_overflow(&self.series)
+            }
         }
     };
 }
@@ -746,7 +780,7 @@ macro_rules! debug_handles {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let $s = self;
                 f.debug_struct(stringify!($ty))
-                    .field("name", &$s.family.name())
+                    .field("name", &$s.name())
                     .field("value", &$value)
                     .finish()
             }

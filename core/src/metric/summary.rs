@@ -4,6 +4,7 @@
 //! `max_age / age_buckets`.
 
 use super::sketch::Sketch;
+use super::store::Held;
 use super::{gate, Family, Kind, MetricType, Series};
 use crate::error::{Error, Result};
 use crate::sampling::round_weight;
@@ -163,23 +164,22 @@ fn observe(family: &Family<SummaryKind>, s: &Series<SummaryKind>, v: f64) {
 /// ```
 #[derive(Clone)]
 pub struct Summary {
-    series: Arc<Series<SummaryKind>>,
-    pub(super) family: Arc<Family<SummaryKind>>,
+    series: Held<SummaryKind>,
 }
 
 impl Summary {
     /// The metric name.
     pub fn name(&self) -> &str {
-        self.family.name()
+        self.series.family.name()
     }
 
-    pub(crate) fn new(family: Arc<Family<SummaryKind>>, series: Arc<Series<SummaryKind>>) -> Self {
-        Summary { series, family }
+    pub(crate) fn new(series: Held<SummaryKind>) -> Self {
+        Summary { series }
     }
     /// Records one observation; NaN is rejected.
     pub fn observe(&self, v: f64) -> Result<()> {
-        check(&self.family, v)?;
-        observe(&self.family, &self.series, v);
+        check(&self.series.family, v)?;
+        observe(&self.series.family, &self.series, v);
         Ok(())
     }
     /// A guard that observes the seconds elapsed until it is dropped.
@@ -210,7 +210,7 @@ impl Summary {
     /// The current estimate of quantile `q` over the window (NaN when the window is empty).
     pub fn quantile(&self, q: f64) -> f64 {
         let mut st = self.series.cell.0.lock().unwrap_or_else(|e| e.into_inner());
-        st.rotate(&self.family.cfg, Instant::now());
+        st.rotate(&self.series.family.cfg, Instant::now());
         let mut merged = Sketch::default();
         st.windows.iter().for_each(|w| merged.merge(w));
         merged.quantile(q)
@@ -226,7 +226,7 @@ pub struct SummaryTimer<'a> {
 impl Drop for SummaryTimer<'_> {
     fn drop(&mut self) {
         observe(
-            &self.s.family,
+            &self.s.series.family,
             &self.s.series,
             self.start.elapsed().as_secs_f64(),
         );

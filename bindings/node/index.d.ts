@@ -123,7 +123,12 @@ export class Counter<T extends string = string> extends Metric<T> {
   /** Adds `value` (default 1), which must be a finite number >= 0. */
   inc(value?: number): void;
   inc(labels: LabelValues<T>, value?: number): void;
-  /** The child for one label set: `labels('GET', '200')` or `labels({ method: 'GET', code: '200' })`. */
+  /**
+   * The child for one label set: `labels('GET', '200')` or `labels({ method: 'GET', code: '200' })`.
+   * The same label values give the same child, found without a native call or an allocation
+   * (for a metric's first 1000 label sets, with no series TTL), so calling `labels()` on
+   * every request costs a lookup per label.
+   */
   labels(...values: Array<string | number>): Counter.Internal;
   labels(labels: LabelValues<T>): Counter.Internal;
 }

@@ -388,3 +388,150 @@ test('labelled calls beyond the cached children record through the core alike', 
   assert.equal(counts.length, 3000);
   assert.ok(counts.every((v) => v.value === 2));
 });
+
+/** The 100 label sets of a request counter: methods by status codes, built once. */
+function requestLabels() {
+  const methods = [];
+  const statuses = [];
+  for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'PURGE']) {
+    for (const s of ['200', '201', '204', '301', '302', '400', '401', '403', '404', '500']) {
+      methods.push(m);
+      statuses.push(s);
+    }
+  }
+  return { methods, statuses };
+}
+
+/** RSS after the garbage collector has run and the finalizers it queued have had a turn. */
+async function settledRss() {
+  global.gc();
+  await new Promise((r) => setImmediate(r));
+  global.gc();
+  return process.memoryUsage().rss;
+}
+
+test('labels() ten million times over 100 label sets leaves RSS flat and loses no count', async () => {
+  assert.ok(global.gc, 'run the tests with node --expose-gc');
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'flat_total', help: 'f', labelNames: ['method', 'status'], registers: [reg] });
+  const { methods, statuses } = requestLabels();
+  const calls = (n) => {
+    for (let i = 0; i < n; i++) {
+      const k = i % 100;
+      c.labels(methods[k], statuses[k]).inc();
+    }
+  };
+  calls(1_000_000); // the children and the compiled loop exist from here on
+  const before = await settledRss();
+  calls(10_000_000);
+  const grown = (await settledRss()) - before;
+  // Even one byte kept per call would be 10 MB.
+  assert.ok(grown < 4 * 1024 * 1024, `RSS grew by ${grown} bytes over 10 million labels() calls`);
+  const values = await series(reg, 'flat_total');
+  assert.equal(values.length, 100);
+  assert.ok(values.every((v) => v.value === 110_000), JSON.stringify(values.slice(0, 3)));
+});
+
+test('labels() hands out one child per label set, by values or by object, sharing one cell', async () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'same_total', help: 's', labelNames: ['a', 'b'], registers: [reg] });
+  const child = c.labels('x', 'y');
+  assert.equal(c.labels('x', 'y'), child);
+  assert.equal(c.labels({ b: 'y', a: 'x' }), child);
+  assert.notEqual(c.labels('x', 'z'), child);
+  child.inc();
+  c.labels('x', 'y').inc(2);
+  c.inc({ a: 'x', b: 'y' });
+  c.inc({ a: 'x', b: 'y' }, 0.5);
+  c.labels('x', 7).inc(); // a number is a label value, as in prom-client
+  assert.match(await reg.metrics(), /^same_total\{a="x",b="y"\} 4.5$/m);
+  assert.match(await reg.metrics(), /^same_total\{a="x",b="7"\} 1$/m);
+  const g = new pm.Gauge({ name: 'same_gauge', help: 's', labelNames: ['a'], registers: [reg] });
+  assert.equal(g.labels('q'), g.labels('q'));
+  const h = new pm.Histogram({ name: 'same_seconds', help: 's', labelNames: ['a'], registers: [reg] });
+  assert.equal(h.labels('q'), h.labels({ a: 'q' }));
+});
+
+test('labels() errors are the same whether or not a child is kept', () => {
+  const reg = new pm.Registry();
+  const c = new pm.Counter({ name: 'err_total', help: 'e', labelNames: ['a', 'b'], registers: [reg] });
+  c.labels('x', 'y');
+  for (let i = 0; i < 2; i++) {
+    assert.throws(() => c.labels('x'), (e) => e instanceof pm.LabelError && e.code === 'ERR_LABEL_COUNT');
+    assert.throws(() => c.labels('x', 'y', 'z'), (e) => e instanceof pm.LabelError && e.code === 'ERR_LABEL_COUNT');
+    assert.throws(() => c.labels({ a: 'x', c: 'y' }), (e) => e instanceof pm.LabelError && e.code === 'ERR_UNKNOWN_LABEL');
+    assert.throws(() => c.labels('x', 'y').inc(-1), (e) => e instanceof pm.InvalidValueError);
+    assert.throws(() => c.labels('x', 'y').inc(NaN), (e) => e instanceof pm.InvalidValueError);
+  }
+});
+
+test('a child folded into the overflow series keeps counting into it, and each new label set counts as overflowed', async () => {
+  const reg = new pm.Registry({ maxSeriesPerMetric: 2 });
+  const c = new pm.Counter({ name: 'of_total', help: 'o', labelNames: ['id'], registers: [reg] });
+  c.labels('a').inc();
+  c.labels('b').inc();
+  const folded = c.labels('c');
+  folded.inc();
+  folded.inc(2);
+  c.labels('c').inc();
+  c.labels('d').inc();
+  c.inc({ id: 'e' });
+  const text = await reg.metrics();
+  assert.match(text, /^of_total\{id="__overflow__"\} 6$/m);
+  assert.doesNotMatch(text, /id="c"/);
+  assert.equal(reg.guardStats().find((g) => g.name === 'of_total').overflowed, 4);
+  const g = new pm.Gauge({ name: 'of_gauge', help: 'o', labelNames: ['id'], maxSeries: 1, registers: [reg] });
+  g.labels('a').set(1);
+  g.labels('b').inc(5);
+  g.labels('c').inc(2);
+  assert.match(await reg.metrics(), /^of_gauge\{id="__overflow__"\} 7$/m);
+});
+
+test('children past the kept ones record into their own series, and children past the limit into overflow', async () => {
+  const reg = new pm.Registry({ maxSeriesPerMetric: 2500 });
+  const c = new pm.Counter({ name: 'loose_total', help: 'l', labelNames: ['id', 'k'], registers: [reg] });
+  const g = new pm.Gauge({ name: 'loose_gauge', help: 'l', labelNames: ['id'], registers: [reg] });
+  const h = new pm.Summary({ name: 'loose_seconds', help: 'l', labelNames: ['id'], registers: [reg] });
+  const held = [];
+  for (let i = 0; i < 3000; i++) {
+    const child = c.labels(`v${i}`, 'x');
+    child.inc();
+    if (i % 500 === 499) held.push(child);
+    g.labels(`v${i}`).set(i);
+    h.labels(`v${i}`).observe(1);
+  }
+  for (const child of held) child.inc(10);
+  const values = await series(reg, 'loose_total');
+  assert.equal(values.length, 2501);
+  const byId = new Map(values.map((v) => [v.labels.id, v.value]));
+  assert.equal(byId.get('v0'), 1);
+  assert.equal(byId.get('v1999'), 11);
+  assert.equal(byId.get('v2499'), 11);
+  assert.equal(byId.get('__overflow__'), 500 + 10);
+  assert.equal((await series(reg, 'loose_gauge')).find((v) => v.labels.id === 'v2400').value, 2400);
+  const counts = (await series(reg, 'loose_seconds')).filter((v) => v.metricName === 'loose_seconds_count');
+  assert.equal(counts.length, 2501);
+});
+
+test('integer cells are drained every second without a snapshot, so 2^32 increments never wrap one', async () => {
+  const native = require(`${PKG}/lib/native.js`);
+  const reg = new pm.Registry();
+  const plain = new pm.Counter({ name: 'wrap_total', help: 'w', registers: [reg] });
+  const cell = plain._ones;
+  assert.ok(cell instanceof Int32Array);
+  // The core's value, read without the drain a snapshot would make first.
+  const core = () => native.counterChildGet(plain._self._h);
+  // Each increment moves the cell by one, so setting it is what a run of increments would
+  // do: 2^31 - 1 of them, then 2^31 more, then 2^31 + 1 more, the cell passing 2^32 on the
+  // way. Only drains between those runs can count them all.
+  let total = 0;
+  for (const run of [2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1]) {
+    total += run;
+    cell[0] = total % 2 ** 32 | 0;
+    const deadline = Date.now() + 20_000;
+    while (core() !== total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(core(), total, `after a run of ${run} increments`);
+  }
+  plain.inc();
+  assert.match(await reg.metrics(), new RegExp(`^wrap_total ${total + 1}$`, 'm'));
+});

@@ -96,13 +96,77 @@ function recorder(fam, names, op) {
 }
 
 /**
- * Children kept per metric for the labelled calls, so a repeated `inc(labels)` is a map
- * lookup and a held-child update instead of a native call that converts every label value.
- * Bounded, so a metric with many series costs no more memory than the core's series. Not
- * used for more than three labels, nor with sampling (each call must reach the sampler),
- * nor with a series TTL (a held child keeps its series from being evicted).
+ * Children kept per metric by their label values, one map per label position: a repeated
+ * `labels(...)` or `inc(labels)` is a map lookup per label that returns the same child, with
+ * no allocation and no native call. Bounded, so a metric with many series costs little more
+ * memory than the core's series: past the bound, `labels()` hands out loose children, which
+ * find their series by their values on each update (the same series a held handle would
+ * record into while no series can be evicted). Not kept with a series TTL: a kept child
+ * holds its series, which could then never be evicted.
  */
 const CACHED_CHILDREN = 1000;
+
+/** `(values, v) => void`: native operation `op` on the series for label values in declared order. */
+function byValues(fam, n, op) {
+  switch (n) {
+    case 0:
+      return () => {};
+    case 1: {
+      const f = native[op + '1'];
+      return (x, v) => f(fam, v, x[0]);
+    }
+    case 2: {
+      const f = native[op + '2'];
+      return (x, v) => f(fam, v, x[0], x[1]);
+    }
+    case 3: {
+      const f = native[op + '3'];
+      return (x, v) => f(fam, v, x[0], x[1], x[2]);
+    }
+    default: {
+      const f = native[op + 'N'];
+      return (x, v) => f(fam, v, x);
+    }
+  }
+}
+
+/** `(values) => boolean`: native `op` on label values in declared order. */
+function resolver(fam, n, op) {
+  switch (n) {
+    case 1: {
+      const f = native[op + '1'];
+      return (x) => f(fam, x[0]);
+    }
+    case 2: {
+      const f = native[op + '2'];
+      return (x) => f(fam, x[0], x[1]);
+    }
+    case 3: {
+      const f = native[op + '3'];
+      return (x) => f(fam, x[0], x[1], x[2]);
+    }
+    default: {
+      const f = native[op];
+      return (x) => f(fam, x);
+    }
+  }
+}
+
+/**
+ * The values of a labels object in declared order when it holds exactly the declared names
+ * (numbers turned into strings), else undefined: the core then checks it and names the error.
+ */
+function orderedValues(labels, names) {
+  const n = names.length;
+  if (keyCount(labels) !== n) return undefined;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = labels[names[i]];
+    if (v === undefined) return undefined;
+    out[i] = typeof v === 'string' ? v : String(v);
+  }
+  return out;
+}
 
 function definition(config, type) {
   if (config === null || typeof config !== 'object') {
@@ -152,73 +216,199 @@ class Metric {
     this._registry = registry;
     this._collectFn = typeof config.collect === 'function' ? config.collect : null;
     const n = def.labelNames.length;
-    const cacheable = n >= 1 && n <= 3 && !def.sampling && !registry._hasTtl;
-    this._cache = cacheable ? new Map() : null;
+    this._n = n;
+    this._cache = n >= 1 && !registry._hasTtl ? new Map() : null;
     this._cached = 0;
+    /** `(values) => boolean`: makes sure their series exists; whether it is the overflow series. */
+    this._resolveValues = resolver(this._native, n, prefix + 'Resolve');
+    /** The one child of the overflow series, once label values have been folded into it. */
+    this._overflow = null;
+    /** Cell slots of the kept children, released when this metric and its children are gone. */
+    this._slots = null;
     registry._add(this);
   }
 
-  /** The cached child for `labels` (created while there is room), or undefined. */
+  /**
+   * The child for label values in declared order (`labels('GET', '200')`) or for a labels
+   * object. Kept children are looked up before anything is copied or converted.
+   */
+  labels(a, b, c) {
+    if (this._cache !== null && arguments.length === this._n) {
+      switch (this._n) {
+        case 1:
+          if (typeof a === 'string') {
+            const hit = this._cache.get(a);
+            return hit !== undefined ? hit : this._miss([a]);
+          }
+          break;
+        case 2:
+          if (typeof a === 'string' && typeof b === 'string') {
+            const hit = this._get2(a, b);
+            return hit !== undefined ? hit : this._miss([a, b]);
+          }
+          break;
+        case 3:
+          if (typeof a === 'string' && typeof b === 'string' && typeof c === 'string') {
+            const hit = this._get3(a, b, c);
+            return hit !== undefined ? hit : this._miss([a, b, c]);
+          }
+          break;
+        default:
+      }
+    }
+    const args = new Array(arguments.length);
+    for (let i = 0; i < args.length; i++) args[i] = arguments[i];
+    return this._labels(args);
+  }
+
+  _labels(args) {
+    let values;
+    if (args.length === 1 && args[0] !== null && typeof args[0] === 'object') {
+      values = orderedValues(args[0], this.labelNames);
+    } else if (args.length === this._n) {
+      values = valueList(args);
+    }
+    if (this._cache === null || values === undefined) return this._pinned(args);
+    const hit = this._lookup(values);
+    return hit !== undefined ? hit : this._miss(values);
+  }
+
+  // The kept children: one map per label position, except that a label value under which
+  // only one child is kept leads to the child itself (its values `_v` are then compared),
+  // so a label that is unique per series costs one map entry, not a map per series.
+
+  /** The kept child for two string values, or undefined. */
+  _get2(a, b) {
+    const e = this._cache.get(a);
+    if (e === undefined) return undefined;
+    if (e._v === undefined) return e.get(b);
+    return e._v[1] === b ? e : undefined;
+  }
+
+  /** The kept child for three string values, or undefined. */
+  _get3(a, b, c) {
+    let e = this._cache.get(a);
+    if (e === undefined) return undefined;
+    if (e._v === undefined) {
+      e = e.get(b);
+      if (e === undefined) return undefined;
+      if (e._v === undefined) return e.get(c);
+      return e._v[2] === c ? e : undefined;
+    }
+    return e._v[1] === b && e._v[2] === c ? e : undefined;
+  }
+
+  /** The kept child for string values in declared order, or undefined. */
+  _lookup(values) {
+    let node = this._cache;
+    for (let i = 0; i < values.length; i++) {
+      const e = node.get(values[i]);
+      if (e === undefined) return undefined;
+      if (e._v !== undefined) {
+        for (let j = i + 1; j < values.length; j++) if (e._v[j] !== values[j]) return undefined;
+        return e;
+      }
+      node = e;
+    }
+    return undefined;
+  }
+
+  /** Keeps `child` for `values`, which have none. */
+  _keep(values, child) {
+    let node = this._cache;
+    const last = values.length - 1;
+    let i = 0;
+    for (; i < last; i++) {
+      const e = node.get(values[i]);
+      if (e === undefined) break;
+      if (e._v !== undefined) {
+        // A second child under this value: the one there moves into a map by its next value.
+        const m = new Map();
+        m.set(e._v[i + 1], e);
+        node.set(values[i], m);
+        node = m;
+      } else {
+        node = e;
+      }
+    }
+    node.set(values[i], child);
+    this._cached += 1;
+  }
+
+  /**
+   * The kept child for a labels object holding exactly the declared names as strings (made
+   * while there is room), or undefined.
+   */
   _child(labels) {
     const cache = this._cache;
     if (cache === null) return undefined;
     const names = this.labelNames;
+    let hit;
     switch (names.length) {
       case 1: {
         const a = labels[names[0]];
         if (typeof a !== 'string' || keyCount(labels) !== 1) return undefined;
-        const c = cache.get(a);
-        return c !== undefined ? c : this._remember(cache, a, [a]);
+        hit = cache.get(a);
+        break;
       }
       case 2: {
         const a = labels[names[0]];
         const b = labels[names[1]];
         if (typeof a !== 'string' || typeof b !== 'string' || keyCount(labels) !== 2) return undefined;
-        let m = cache.get(a);
-        if (m === undefined) {
-          if (this._cached >= CACHED_CHILDREN) return undefined;
-          m = new Map();
-          cache.set(a, m);
-        }
-        const c = m.get(b);
-        return c !== undefined ? c : this._remember(m, b, [a, b]);
+        hit = this._get2(a, b);
+        break;
       }
-      default: {
+      case 3: {
         const a = labels[names[0]];
         const b = labels[names[1]];
-        const x = labels[names[2]];
+        const c = labels[names[2]];
         if (
           typeof a !== 'string' ||
           typeof b !== 'string' ||
-          typeof x !== 'string' ||
+          typeof c !== 'string' ||
           keyCount(labels) !== 3
         ) {
           return undefined;
         }
-        let m = cache.get(a);
-        if (m === undefined) {
-          if (this._cached >= CACHED_CHILDREN) return undefined;
-          m = new Map();
-          cache.set(a, m);
-        }
-        let mm = m.get(b);
-        if (mm === undefined) {
-          if (this._cached >= CACHED_CHILDREN) return undefined;
-          mm = new Map();
-          m.set(b, mm);
-        }
-        const c = mm.get(x);
-        return c !== undefined ? c : this._remember(mm, x, [a, b, x]);
+        hit = this._get3(a, b, c);
+        break;
       }
+      default:
+        return undefined;
     }
+    if (hit !== undefined || this._cached >= CACHED_CHILDREN) return hit;
+    const values = orderedValues(labels, names);
+    return values === undefined ? undefined : this._miss(values);
   }
 
-  _remember(map, key, values) {
-    if (this._cached >= CACHED_CHILDREN) return undefined;
-    const c = this.labels(...values);
-    map.set(key, c);
-    this._cached += 1;
-    return c;
+  /** A child for values no kept child has: kept while there is room, loose past it. */
+  _miss(values) {
+    if (this._cached >= CACHED_CHILDREN) return this._loose(values);
+    const child = this._make(values);
+    // Values folded into the overflow series are resolved again on each call, as the core
+    // does: each one counts as overflowed, and gets a series of its own once there is room.
+    if (child !== this._overflow) this._keep(values, child);
+    return child;
+  }
+
+  /** The child of the overflow series, made from its handle `h` (or fetched) the first time. */
+  _overflowChild(h) {
+    if (this._overflow === null) {
+      this._overflow = this._wrapOverflow(h !== null ? h : native[this._prefix + 'OverflowChild'](this._native));
+    }
+    return this._overflow;
+  }
+
+  /** A kept child holding the handle of the series for `values`, made by `wrap`, or the overflow child. */
+  _makeHeld(values, wrap) {
+    const h = this._handle(values);
+    return native[this._prefix + 'ChildIsOverflow'](h) ? this._overflowChild(h) : wrap(h);
+  }
+
+  /** Keeps a cell slot until this metric and every child of it are collected. */
+  _own(slot) {
+    if (this._slots === null) this._slots = cells.slotsOf(this);
+    this._slots.push(slot);
   }
 
   _handle(values) {
@@ -232,6 +422,17 @@ class Metric {
     }
   }
 
+  /** A loose child: it finds its series by its values on each update. */
+  _loose(values) {
+    let folded;
+    try {
+      folded = this._resolveValues(values);
+    } catch (e) {
+      throw translate(e);
+    }
+    return folded ? this._overflowChild(null) : this._unheld(values);
+  }
+
   /** This metric in prom-client's JSON shape. */
   async get() {
     const all = await this._registry.getMetricsAsJSON();
@@ -239,11 +440,15 @@ class Metric {
   }
 }
 
+/**
+ * A counter series. Unsampled, it adds into a cell (`_ones`, `_floats[_i]`); otherwise it
+ * records through its handle `_h`, or by its label values `_v`.
+ */
 class CounterChild {
-  constructor(handle, sampled) {
+  constructor(metric, values, handle, slot) {
+    this._m = metric;
+    this._v = values;
     this._h = handle;
-    // A sampled counter must see every call, so its children cross into the core each time.
-    const slot = sampled ? null : cells.attach(this, (chunk, index) => native.counterChildAttachCell(handle, chunk, index));
     // A one-element view: the hot path then indexes a constant.
     this._ones = slot === null ? null : new Int32Array(slot.ones.buffer, slot.ones.byteOffset + slot.index * 4, 1);
     this._floats = slot === null ? null : slot.floats;
@@ -264,11 +469,23 @@ class CounterChild {
     }
     const v = value === undefined ? 1 : value;
     try {
-      native.counterChildInc(this._h, v);
+      if (this._h !== null) native.counterChildInc(this._h, v);
+      else this._m._incValues(this._v, v);
     } catch (e) {
       throw translate(e);
     }
   }
+}
+
+/** A counter child that holds `handle` and, unless sampled, a cell of its own. */
+function heldCounterChild(metric, handle) {
+  if (metric._sampled) return new CounterChild(metric, null, handle, null);
+  const child = new CounterChild(metric, null, handle, null);
+  const slot = cells.attach(child, (chunk, index) => native.counterChildAttachCell(handle, chunk, index));
+  child._ones = new Int32Array(slot.ones.buffer, slot.ones.byteOffset + slot.index * 4, 1);
+  child._floats = slot.floats;
+  child._i = slot.index;
+  return child;
 }
 
 class Counter extends Metric {
@@ -276,7 +493,8 @@ class Counter extends Metric {
     super(config, 'Counter', 'counter');
     this._sampled = config.sampling !== undefined && config.sampling !== null;
     this._inc = recorder(this._native, this.labelNames, 'counterInc');
-    this._self = this.labelNames.length === 0 ? new CounterChild(this._handle([]), this._sampled) : null;
+    this._incValues = byValues(this._native, this.labelNames.length, 'counterInc');
+    this._self = this.labelNames.length === 0 ? heldCounterChild(this, this._handle([])) : null;
     this._ones = this._self === null ? null : this._self._ones;
   }
 
@@ -295,7 +513,8 @@ class Counter extends Metric {
     }
     if (labels !== null && typeof labels === 'object') {
       const child = this._child(labels);
-      if (child !== undefined) {
+      // Only a child with a cell saves a native call; a sampled one must reach the sampler.
+      if (child !== undefined && child._ones !== null) {
         child.inc(value);
         return;
       }
@@ -309,39 +528,80 @@ class Counter extends Metric {
     }
   }
 
-  /** The child for label values in declared order, or for a labels object. */
-  labels(...values) {
-    return new CounterChild(this._handle(values), this._sampled);
+  /** A kept child: a cell attached to the series for `values`, or the overflow child. */
+  _make(values) {
+    // A sampled counter must see every call, so its children cross into the core each time.
+    if (this._sampled) return this._loose(values);
+    const slot = cells.take();
+    let folded;
+    try {
+      folded = native.counterAttach(this._native, values, slot.id, slot.index);
+    } catch (e) {
+      cells.putBack(slot);
+      throw translate(e);
+    }
+    if (folded) {
+      cells.putBack(slot);
+      return this._overflowChild(null);
+    }
+    this._own(slot);
+    return new CounterChild(this, values, null, slot);
+  }
+
+  _unheld(values) {
+    return new CounterChild(this, values, null, null);
+  }
+
+  _wrapOverflow(h) {
+    const child = new CounterChild(this, null, h, null);
+    if (!this._sampled) {
+      const slot = cells.take();
+      native.counterChildAttachCell(h, slot.id, slot.index);
+      this._own(slot);
+      child._ones = new Int32Array(slot.ones.buffer, slot.ones.byteOffset + slot.index * 4, 1);
+      child._floats = slot.floats;
+      child._i = slot.index;
+    }
+    return child;
+  }
+
+  _pinned(args) {
+    return heldCounterChild(this, this._handle(args));
   }
 }
 
+/** A gauge series, recorded through its handle `_h` or by its label values `_v`. */
 class GaugeChild {
-  constructor(handle) {
+  constructor(metric, values, handle) {
+    this._m = metric;
+    this._v = values;
     this._h = handle;
+  }
+  _add(v) {
+    try {
+      if (this._h !== null) native.gaugeChildAdd(this._h, v);
+      else this._m._addValues(this._v, v);
+    } catch (e) {
+      throw translate(e);
+    }
   }
   set(value) {
     try {
-      native.gaugeChildSet(this._h, value);
+      if (this._h !== null) native.gaugeChildSet(this._h, value);
+      else this._m._setValues(this._v, value);
     } catch (e) {
       throw translate(e);
     }
   }
   inc(value) {
-    try {
-      native.gaugeChildAdd(this._h, value === undefined ? 1 : value);
-    } catch (e) {
-      throw translate(e);
-    }
+    this._add(value === undefined ? 1 : value);
   }
   dec(value) {
-    try {
-      native.gaugeChildAdd(this._h, negate(value === undefined ? 1 : value));
-    } catch (e) {
-      throw translate(e);
-    }
+    this._add(negate(value === undefined ? 1 : value));
   }
   setToCurrentTime() {
-    native.gaugeChildSetToCurrentTime(this._h);
+    if (this._h !== null) native.gaugeChildSetToCurrentTime(this._h);
+    else this.set(Date.now() / 1000);
   }
   /** Starts a timer; the returned function sets the gauge to the seconds elapsed. */
   startTimer() {
@@ -359,7 +619,9 @@ class Gauge extends Metric {
     super(config, 'Gauge', 'gauge');
     this._set = recorder(this._native, this.labelNames, 'gaugeSet');
     this._add = recorder(this._native, this.labelNames, 'gaugeAdd');
-    this._self = this.labelNames.length === 0 ? new GaugeChild(this._handle([])) : null;
+    this._setValues = byValues(this._native, this.labelNames.length, 'gaugeSet');
+    this._addValues = byValues(this._native, this.labelNames.length, 'gaugeAdd');
+    this._self = this.labelNames.length === 0 ? new GaugeChild(this, null, this._handle([])) : null;
   }
 
   _apply(fn, labels, value, dflt) {
@@ -412,19 +674,34 @@ class Gauge extends Metric {
       return s;
     };
   }
-  labels(...values) {
-    return new GaugeChild(this._handle(values));
+
+  _make(values) {
+    return this._makeHeld(values, (h) => new GaugeChild(this, values, h));
+  }
+  _unheld(values) {
+    return new GaugeChild(this, values, null);
+  }
+  _wrapOverflow(h) {
+    return new GaugeChild(this, null, h);
+  }
+  _pinned(args) {
+    return new GaugeChild(this, null, this._handle(args));
   }
 }
 
+/** A histogram or summary series, recorded through its handle `_h` or by its label values `_v`. */
 class ObserverChild {
-  constructor(handle, observe) {
+  constructor(metric, values, handle) {
+    this._m = metric;
+    this._v = values;
     this._h = handle;
-    this._observeFn = observe;
+    this._observeFn = handle !== null ? metric._childObserve : null;
   }
   observe(value) {
     try {
-      this._observeFn(this._h, value);
+      const f = this._observeFn;
+      if (f !== null) f(this._h, value);
+      else this._m._observeValues(this._v, value);
     } catch (e) {
       throw translate(e);
     }
@@ -445,6 +722,7 @@ class Observer extends Metric {
   constructor(config, type, prefix) {
     super(config, type, prefix);
     this._observe = recorder(this._native, this.labelNames, prefix + 'Observe');
+    this._observeValues = byValues(this._native, this.labelNames.length, prefix + 'Observe');
     this._childObserve = native[prefix + 'ChildObserve'];
     this._self = this.labelNames.length === 0 ? this.labels() : null;
   }
@@ -485,8 +763,17 @@ class Observer extends Metric {
     };
   }
 
-  labels(...values) {
-    return new ObserverChild(this._handle(values), this._childObserve);
+  _make(values) {
+    return this._makeHeld(values, (h) => new ObserverChild(this, values, h));
+  }
+  _unheld(values) {
+    return new ObserverChild(this, values, null);
+  }
+  _wrapOverflow(h) {
+    return new ObserverChild(this, null, h);
+  }
+  _pinned(args) {
+    return new ObserverChild(this, null, this._handle(args));
   }
 }
 

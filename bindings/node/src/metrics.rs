@@ -245,6 +245,8 @@ fn held_values<'a>(pairs: &[(&'a str, &'a str)], names: &[String]) -> Vec<&'a st
 /// Registering a family and resolving its children (by values or by a labels object).
 macro_rules! family {
     ($vecty:ty, $one:ty, $new:ident, $child:ident, $child_pairs:ident, $reg:ident,
+     [$resolve:ident, $resolve1:ident, $resolve2:ident, $resolve3:ident, $overflow:ident,
+      $is_overflow:ident],
      |$b:ident, $def:ident| $extra:expr) => {
         /// Registers the metric (or returns the identical existing one).
         #[napi]
@@ -277,6 +279,46 @@ macro_rules! family {
                 .collect();
             Ok(External::new(errors::core(f.vec.with_labels(&pairs))?))
         }
+        /// Makes sure the series for `values` exists, keeping no handle; whether the values
+        /// were folded into the overflow series.
+        #[napi]
+        pub fn $resolve(f: External<Family<$vecty>>, values: Vec<LabelValue>) -> Result<bool> {
+            Ok(errors::core(f.vec.with(&values))?.is_overflow())
+        }
+        /// `resolve` for one label value.
+        #[napi]
+        pub fn $resolve1(f: External<Family<$vecty>>, a: LabelValue) -> Result<bool> {
+            Ok(errors::core(f.vec.with(&[a]))?.is_overflow())
+        }
+        /// `resolve` for two label values.
+        #[napi]
+        pub fn $resolve2(
+            f: External<Family<$vecty>>,
+            a: LabelValue,
+            b: LabelValue,
+        ) -> Result<bool> {
+            Ok(errors::core(f.vec.with(&[a, b]))?.is_overflow())
+        }
+        /// `resolve` for three label values.
+        #[napi]
+        pub fn $resolve3(
+            f: External<Family<$vecty>>,
+            a: LabelValue,
+            b: LabelValue,
+            c: LabelValue,
+        ) -> Result<bool> {
+            Ok(errors::core(f.vec.with(&[a, b, c]))?.is_overflow())
+        }
+        /// The overflow series, once label values have been folded into it.
+        #[napi]
+        pub fn $overflow(f: External<Family<$vecty>>) -> Option<External<$one>> {
+            f.vec.overflow().map(External::new)
+        }
+        /// Whether a held series is the overflow series.
+        #[napi]
+        pub fn $is_overflow(h: External<$one>) -> bool {
+            h.is_overflow()
+        }
     };
 }
 
@@ -289,6 +331,14 @@ family!(
     counter_child,
     counter_child_pairs,
     counter,
+    [
+        counter_resolve,
+        counter_resolve1,
+        counter_resolve2,
+        counter_resolve3,
+        counter_overflow_child,
+        counter_child_is_overflow
+    ],
     |b, def| b
 );
 family!(
@@ -298,6 +348,14 @@ family!(
     gauge_child,
     gauge_child_pairs,
     gauge,
+    [
+        gauge_resolve,
+        gauge_resolve1,
+        gauge_resolve2,
+        gauge_resolve3,
+        gauge_overflow_child,
+        gauge_child_is_overflow
+    ],
     |b, def| b
 );
 family!(
@@ -307,6 +365,14 @@ family!(
     histogram_child,
     histogram_child_pairs,
     histogram,
+    [
+        histogram_resolve,
+        histogram_resolve1,
+        histogram_resolve2,
+        histogram_resolve3,
+        histogram_overflow_child,
+        histogram_child_is_overflow
+    ],
     |b, def| {
         match &def.buckets {
             Some(bk) => b.buckets(bk.clone()),
@@ -321,6 +387,14 @@ family!(
     summary_child,
     summary_child_pairs,
     summary,
+    [
+        summary_resolve,
+        summary_resolve1,
+        summary_resolve2,
+        summary_resolve3,
+        summary_overflow_child,
+        summary_child_is_overflow
+    ],
     |b, def| {
         let mut b = b;
         if let Some(q) = &def.percentiles {
@@ -406,6 +480,24 @@ pub fn counter_child_inc(h: External<Counter>, v: f64) -> Result<()> {
 #[napi]
 pub fn counter_child_get(h: External<Counter>) -> f64 {
     h.get()
+}
+/// Resolves `values` like `counterResolve` and, unless they were folded into the overflow
+/// series, drains slot `index` of cell chunk `chunk` into their series from now on; whether
+/// they were folded (the slot is then left alone).
+#[napi]
+pub fn counter_attach(
+    f: External<Family<CounterVec>>,
+    values: Vec<LabelValue>,
+    chunk: u32,
+    index: u32,
+) -> Result<bool> {
+    let c = errors::core(f.vec.with(&values))?;
+    if c.is_overflow() {
+        return Ok(true);
+    }
+    cells::attach(chunk, index, c)
+        .map_err(|e| napi::Error::new(errors::Code("ERR_INVALID_ARGUMENT"), e.reason))?;
+    Ok(false)
 }
 /// Drains slot `index` of cell chunk `chunk` into this series from now on.
 #[napi]

@@ -3,6 +3,7 @@
 // call, bytes per series or milliseconds). LIB is `pushmetrics` or `prom-client`; both are
 // loaded from bindings/node (prom-client is its devDependency).
 const path = require('node:path');
+const v8 = require('node:v8');
 
 const [caseName, lib] = process.argv.slice(2);
 const pkg = path.join(__dirname, '..', '..', 'bindings', 'node');
@@ -25,6 +26,34 @@ function nsPerCall(n, fn) {
 
 function fill(c) {
   for (let i = 0; i < SERIES; i++) c.inc({ id: `series_${i}`, kind: 'bench' }, i);
+}
+
+/** Objects that must outlive a measurement: what is no longer used may be collected before it. */
+const kept = [];
+
+/**
+ * RSS now, after a full collection, without V8's young generation: its semi-spaces grow with
+ * the allocation history (to tens of MB) and hold no series after a collection, so counting
+ * them would charge a GC buffer to whichever library's run happened to grow it.
+ */
+function settledRss() {
+  global.gc();
+  const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').physical_space_size;
+  return process.memoryUsage().rss - young;
+}
+
+/** SERIES new series made by `labels(a, b, c).inc()`: RSS per series and ns per creation. */
+function labelledSeries() {
+  const c = new m.Counter({ name: 'made_total', help: 'm', labelNames: ['id', 'kind', 'zone'], registers: [registry()] });
+  const ids = [];
+  const zones = ['eu-west-1', 'us-east-1', 'ap-south-1'];
+  for (let i = 0; i < SERIES; i++) ids.push(`series_${i}`);
+  kept.push(c, ids);
+  const before = settledRss();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < SERIES; i++) c.labels(ids[i], 'bench', zones[i % 3]).inc();
+  const ns = Number(process.hrtime.bigint() - t0) / SERIES;
+  return { bytes: (settledRss() - before) / SERIES, ns };
 }
 
 const cases = {
@@ -57,16 +86,41 @@ const cases = {
       for (let i = 0; i < n; i++) h.observe((i % 1000) / 1000);
     });
   },
+  // `counter.labels(method, status).inc()` on every call, as most prom-client users write it.
+  labels_inc() {
+    const c = new m.Counter({ name: 'http_total', help: 'h', labelNames: ['method', 'status'], registers: [registry()] });
+    const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'PURGE'];
+    const statuses = ['200', '201', '204', '301', '302', '400', '401', '403', '404', '500'];
+    const ms = [];
+    const ss = [];
+    for (const a of methods) {
+      for (const b of statuses) {
+        ms.push(a);
+        ss.push(b);
+      }
+    }
+    return nsPerCall(5_000_000, (n) => {
+      for (let i = 0; i < n; i++) {
+        const k = i % 100;
+        c.labels(ms[k], ss[k]).inc();
+      }
+    });
+  },
+  labels_memory() {
+    return labelledSeries().bytes;
+  },
+  labels_create() {
+    return labelledSeries().ns;
+  },
   memory() {
     const reg = registry();
     const c = new m.Counter({ name: 'mem_total', help: 'm', labelNames: ['id', 'kind'], registers: [reg] });
     const labels = [];
     for (let i = 0; i < SERIES; i++) labels.push({ id: `series_${i}`, kind: 'bench' });
-    global.gc();
-    const before = process.memoryUsage().rss;
+    kept.push(c, labels);
+    const before = settledRss();
     for (let i = 0; i < SERIES; i++) c.inc(labels[i]);
-    global.gc();
-    return (process.memoryUsage().rss - before) / SERIES;
+    return (settledRss() - before) / SERIES;
   },
   async metrics() {
     const reg = registry();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pushmetrics vs prom-client 15.1 in one run (bench/node/run.js prints the table). Builds the
 # addon, starts a local Pushgateway for the push case. RUNS=n sets the runs per case;
-# arguments pick cases (held_inc plain_inc inc_labels observe memory metrics push).
+# arguments pick cases (held_inc plain_inc inc_labels labels_inc observe memory labels_memory
+# labels_create metrics push).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"

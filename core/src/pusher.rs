@@ -15,7 +15,7 @@ use crate::transport::breaker::Breaker;
 use crate::transport::deliver::{Delivery, Failure};
 use crate::transport::http::redact_url;
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -136,24 +136,94 @@ fn spawn(cfg: &PusherBuilder, registry: &Registry) -> Result<Spawned> {
     Ok((shared, tx, thread, url))
 }
 
-impl crate::fork::Restart for Inner {
+/// A pusher's locks taken before a fork. Fields drop in the order the locks are let go.
+struct PusherHold {
+    url: Option<MutexGuard<'static, String>>,
+    tx: Option<MutexGuard<'static, Sender<Command>>>,
+    stats: Option<MutexGuard<'static, Stats>>,
+    shared: Option<MutexGuard<'static, Arc<Shared>>>,
+    cfg: Option<MutexGuard<'static, PusherBuilder>>,
+    thread: Option<MutexGuard<'static, Option<JoinHandle<()>>>>,
+    _stats_of: Arc<Shared>,
+    _inner: Arc<Inner>,
+}
+
+impl crate::fork::Hold for PusherHold {
+    fn release(&mut self) {
+        self.url = None;
+        self.tx = None;
+        self.stats = None;
+        self.shared = None;
+        self.cfg = None;
+        self.thread = None;
+    }
+}
+
+/// Extends a guard of a lock that `PusherHold` keeps alive to the hold's life.
+///
+/// # Safety
+/// The lock must outlive the returned guard.
+unsafe fn forever<T>(g: MutexGuard<'_, T>) -> MutexGuard<'static, T> {
+    // SAFETY: the caller's contract; only the lifetime changes.
+    unsafe { std::mem::transmute::<MutexGuard<'_, T>, MutexGuard<'static, T>>(g) }
+}
+
+impl crate::fork::Forkable for Inner {
+    fn rank(&self) -> u8 {
+        0
+    }
+
+    fn hold(self: Arc<Self>) -> Box<dyn crate::fork::Hold> {
+        // The order of the library's own nesting: `stats()` takes the stats, then `tx`.
+        let thread = lock(&self.thread);
+        let cfg = lock(&self.cfg);
+        let shared = lock(&self.shared);
+        let stats_of = shared.clone();
+        let stats = lock(&stats_of.stats);
+        let tx = lock(&self.tx);
+        let url = lock(&self.url);
+        // SAFETY: each lock lives in `self` or in `stats_of`, both kept by the hold, which
+        // drops (or forgets) the guards first.
+        unsafe {
+            Box::new(PusherHold {
+                url: Some(forever(url)),
+                tx: Some(forever(tx)),
+                stats: Some(forever(stats)),
+                shared: Some(forever(shared)),
+                cfg: Some(forever(cfg)),
+                thread: Some(forever(thread)),
+                _stats_of: stats_of.clone(),
+                _inner: self.clone(),
+            })
+        }
+    }
+
+    fn registry_in_child(&self) -> Option<Registry> {
+        lock(&self.thread).is_some().then(|| self.registry.clone())
+    }
+
     fn restart_in_child(&self) {
         let Some(old) = lock(&self.thread).take() else {
             return; // shut down before the fork
         };
         // The thread behind this handle exists only in the parent: never join or detach it.
         std::mem::forget(old);
-        self.registry.reset();
-        let mut cfg = lock(&self.cfg);
-        let pid = std::process::id().to_string();
-        match cfg.grouping.iter_mut().find(|(k, _)| k == "pid") {
-            Some(entry) => entry.1 = pid,
-            None => cfg.grouping.push(("pid".into(), pid)),
-        }
+        let cfg = {
+            let mut cfg = lock(&self.cfg);
+            let pid = std::process::id().to_string();
+            match cfg.grouping.iter_mut().find(|(k, _)| k == "pid") {
+                Some(entry) => entry.1 = pid,
+                None => cfg.grouping.push(("pid".into(), pid)),
+            }
+            cfg.clone()
+        };
+        // No lock of the pusher is held from here on: a log callback may call into it.
         match spawn(&cfg, &self.registry) {
             Ok((shared, tx, thread, url)) => {
-                *lock(&self.shared) = shared;
-                *lock(&self.tx) = tx;
+                // What the parent's threads used is left alone: dropping it could wait for
+                // them (a remote-write lane joins its thread) or wake one that is not here.
+                std::mem::forget(std::mem::replace(&mut *lock(&self.shared), shared));
+                std::mem::forget(std::mem::replace(&mut *lock(&self.tx), tx));
                 *lock(&self.thread) = Some(thread);
                 *lock(&self.url) = url;
             }
@@ -187,8 +257,8 @@ impl Pusher {
             registry,
             url: Mutex::new(url),
         });
-        let weak: std::sync::Weak<dyn crate::fork::Restart> =
-            Arc::downgrade(&(inner.clone() as Arc<dyn crate::fork::Restart>));
+        let weak: std::sync::Weak<dyn crate::fork::Forkable> =
+            Arc::downgrade(&(inner.clone() as Arc<dyn crate::fork::Forkable>));
         crate::fork::register(weak);
         Ok(Pusher { inner })
     }
@@ -200,6 +270,7 @@ impl Pusher {
     /// Pushes now and waits until everything recorded before the call is delivered, or
     /// `timeout` passes (then [`Error::Timeout`]; the push goes on in the background).
     pub fn flush(&self, timeout: Duration) -> Result<FlushReport> {
+        crate::fork::check();
         let (reply, rx) = bounded(1);
         // The push itself ends a little before the caller stops waiting, so a request that
         // runs out of time is reported as the push failure it is; `Timeout` then means the
@@ -224,6 +295,7 @@ impl Pusher {
     /// [`Error::Timeout`] without waiting: the thread ends on its own once that push's
     /// request times out.
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
+        crate::fork::check();
         let Some(thread) = lock(&self.inner.thread).take() else {
             return Ok(());
         };
@@ -258,6 +330,7 @@ impl Pusher {
 
     /// The pusher's health counters.
     pub fn stats(&self) -> Stats {
+        crate::fork::check();
         let shared = self.shared();
         let mut s = lock(&shared.stats).clone();
         s.add_guard(&shared.registry.guard_stats());
@@ -271,6 +344,7 @@ impl Pusher {
     /// True while the last successful push is recent: within three intervals (or, before
     /// the first success, within three intervals of the start).
     pub fn healthy(&self) -> bool {
+        crate::fork::check();
         let shared = self.shared();
         let s = lock(&shared.stats);
         let window = shared.interval * 3;
@@ -597,6 +671,8 @@ impl Worker {
     /// staleness markers.
     fn flush(&mut self, deadline: Instant, asked: bool, last: bool) -> Result<FlushReport> {
         let started = Instant::now();
+        // Everything up to the request takes registry and stats locks: a fork waits for it.
+        let section = crate::fork::enter();
         let mut snapshot = self.registry.snapshot();
         let mut stats = self
             .shared
@@ -611,6 +687,7 @@ impl Worker {
             sm.update(&s, &guard);
             snapshot.merge(sm.registry.snapshot());
         }
+        drop(section);
         let (rx, pending) = (&self.rx, &mut self.pending);
         let mut wait = |d: Duration| match rx.recv_timeout(d) {
             Ok(cmd) => {

@@ -3,6 +3,7 @@
 
 use crate::cardinality::{Guard, GuardCounts, MAX_LABELS, MAX_VALUE_LENGTH, MIN_VALUE_LENGTH};
 use crate::error::{Error, Result};
+use crate::fork::{Forkable, Hold};
 use crate::labels::{validate_label_name, validate_metric_name};
 use crate::metric::counter::{Counter, CounterKind, CounterVec};
 use crate::metric::gauge::{Gauge, GaugeKind, GaugeVec};
@@ -13,7 +14,7 @@ use crate::sampling::{Sampler, Sampling};
 use crate::snapshot::Snapshot;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
 
 /// Limits and clocks every family of one registry shares.
@@ -119,20 +120,67 @@ impl RegistryBuilder {
             Some(t) => Some(t.as_secs().clamp(1, u32::MAX as u64) as u32),
             None => None,
         };
-        Ok(Registry {
-            inner: Arc::new(Inner {
-                shared: Arc::new(Shared {
-                    max_series_per_metric: self.max_series_per_metric,
-                    max_series: self.max_series,
-                    max_label_value_length: self.max_label_value_length,
-                    ttl_secs,
-                    series: AtomicUsize::new(0),
-                    epoch: Instant::now(),
-                }),
-                families: RwLock::new(Vec::new()),
-                hooks: RwLock::new(Vec::new()),
+        let inner = Arc::new(Inner {
+            shared: Arc::new(Shared {
+                max_series_per_metric: self.max_series_per_metric,
+                max_series: self.max_series,
+                max_label_value_length: self.max_label_value_length,
+                ttl_secs,
+                series: AtomicUsize::new(0),
+                epoch: Instant::now(),
             }),
-        })
+            families: RwLock::new(Vec::new()),
+            hooks: RwLock::new(Vec::new()),
+        });
+        crate::fork::register(Arc::downgrade(&inner) as Weak<dyn Forkable>);
+        Ok(Registry { inner })
+    }
+}
+
+/// A registry's locks taken before a fork: its hooks, its list of families and each
+/// family's. Fields drop in the order the locks are let go.
+struct RegistryHold {
+    families: Vec<Box<dyn Hold>>,
+    list: Option<RwLockWriteGuard<'static, Vec<Entry>>>,
+    hooks: Option<RwLockWriteGuard<'static, Vec<Hook>>>,
+    _inner: Arc<Inner>,
+}
+
+impl Hold for RegistryHold {
+    fn release(&mut self) {
+        for f in self.families.iter_mut().rev() {
+            f.release();
+        }
+        self.list = None;
+        self.hooks = None;
+    }
+}
+
+impl Forkable for Inner {
+    fn rank(&self) -> u8 {
+        1
+    }
+
+    fn hold(self: Arc<Self>) -> Box<dyn Hold> {
+        let hooks = self.hooks.write().unwrap_or_else(|e| e.into_inner());
+        let list = self.families.write().unwrap_or_else(|e| e.into_inner());
+        let families = list.iter().map(|e| e.family.clone().hold()).collect();
+        // SAFETY: the guards borrow from `self`, which `_inner` keeps alive; the hold drops
+        // (or forgets) them before it.
+        unsafe {
+            Box::new(RegistryHold {
+                families,
+                list: Some(std::mem::transmute::<
+                    RwLockWriteGuard<'_, Vec<Entry>>,
+                    RwLockWriteGuard<'static, Vec<Entry>>,
+                >(list)),
+                hooks: Some(std::mem::transmute::<
+                    RwLockWriteGuard<'_, Vec<Hook>>,
+                    RwLockWriteGuard<'static, Vec<Hook>>,
+                >(hooks)),
+                _inner: self.clone(),
+            })
+        }
     }
 }
 
@@ -246,6 +294,7 @@ impl Registry {
     /// An immutable view of every family and series. Recorders are blocked at most for the
     /// time it takes to copy one family's series list.
     pub fn snapshot(&self) -> Snapshot {
+        crate::fork::check();
         let hooks = self
             .inner
             .hooks
@@ -277,6 +326,11 @@ impl Registry {
             .iter()
             .map(|e| (e.name.clone(), e.family.guard_stats()))
             .collect()
+    }
+
+    /// Whether `other` is this registry (or a clone of it).
+    pub(crate) fn same_as(&self, other: &Registry) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// Sets every counter, histogram and summary back to zero; gauges keep their values.

@@ -80,7 +80,14 @@ impl Drop for FamilySnapshot {
 #[derive(Default)]
 pub(crate) struct Spare(Mutex<Option<(Vec<u8>, Vec<SeriesSnapshot>)>>);
 
+/// The lock of a [`Spare`], taken before a fork.
+pub(crate) type SpareGuard<'a> = std::sync::MutexGuard<'a, Option<(Vec<u8>, Vec<SeriesSnapshot>)>>;
+
 impl Spare {
+    pub(crate) fn hold(&self) -> SpareGuard<'_> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Empty buffers, with the capacity of the last snapshot's when they are not far larger
     /// than `series` series need.
     pub(crate) fn take(&self, series: usize) -> (Vec<u8>, Vec<SeriesSnapshot>) {

@@ -95,6 +95,7 @@ impl Counter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
+        crate::fork::check();
         if self.series.family.sampler.is_none() {
             self.series.cell.inc();
             self.series.mark();
@@ -106,6 +107,7 @@ impl Counter {
     /// Adds `v`, which must be finite and not negative.
     #[inline]
     pub fn inc_by(&self, v: f64) -> Result<()> {
+        crate::fork::check();
         check(&self.series.family, v)?;
         add(&self.series.family, &self.series, v);
         Ok(())
@@ -113,6 +115,7 @@ impl Counter {
 
     /// The current value (the estimate, when the metric samples).
     pub fn get(&self) -> f64 {
+        crate::fork::check();
         self.series.cell.get()
     }
 }

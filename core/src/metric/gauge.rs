@@ -62,36 +62,43 @@ impl Gauge {
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: f64) {
+        crate::fork::check();
         self.series.cell.store(v.to_bits(), Relaxed);
         self.series.mark();
     }
     /// Adds `v` (which may be negative).
     #[inline]
     pub fn add(&self, v: f64) {
+        crate::fork::check();
         add_f64(&self.series.cell, v);
         self.series.mark();
     }
     /// Subtracts `v`.
     #[inline]
     pub fn sub(&self, v: f64) {
+        crate::fork::check();
         self.add(-v)
     }
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
+        crate::fork::check();
         self.add(1.0)
     }
     /// Subtracts one.
     #[inline]
     pub fn dec(&self) {
+        crate::fork::check();
         self.add(-1.0)
     }
     /// Sets the value to the current Unix time in seconds.
     pub fn set_to_current_time(&self) {
+        crate::fork::check();
         self.set(unix_now())
     }
     /// The current value.
     pub fn get(&self) -> f64 {
+        crate::fork::check();
         f64::from_bits(self.series.cell.load(Relaxed))
     }
 }

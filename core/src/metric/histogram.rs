@@ -263,6 +263,7 @@ impl Histogram {
     /// Records one observation; NaN is rejected.
     #[inline]
     pub fn observe(&self, v: f64) -> Result<()> {
+        crate::fork::check();
         check(&self.series.family, v)?;
         observe(&self.series.family, &self.series, v);
         Ok(())
@@ -277,6 +278,7 @@ impl Histogram {
     }
     /// Number of observations so far.
     pub fn count(&self) -> u64 {
+        crate::fork::check();
         self.series
             .cell
             .counts
@@ -286,6 +288,7 @@ impl Histogram {
     }
     /// Sum of observations so far.
     pub fn sum(&self) -> f64 {
+        crate::fork::check();
         f64::from_bits(self.series.cell.sum.load(Relaxed))
     }
 }

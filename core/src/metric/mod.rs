@@ -18,7 +18,7 @@ use crate::sampling::Sampler;
 use crate::snapshot::{FamilySnapshot, SeriesSnapshot, Value};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, MutexGuard, OnceLock, RwLock, RwLockWriteGuard};
 use store::{Held, Store};
 
 /// The four metric types of the Prometheus data model.
@@ -80,6 +80,10 @@ pub(crate) trait Kind: Send + Sync + Sized + 'static {
     fn read(cell: &Self::Cell, cfg: &Self::Config) -> Value;
     /// Back to zero (gauges keep their value: they describe state, not a count).
     fn reset(cell: &Self::Cell);
+    /// The lock of a cell that has one (a summary's), taken before a fork.
+    fn lock_cell(_cell: &Self::Cell) -> Option<MutexGuard<'_, summary::State>> {
+        None
+    }
 }
 
 /// One series: a cell plus its label values, the count of its handles and the bookkeeping
@@ -221,6 +225,7 @@ impl<K: Kind> Family<K> {
         values: &[S],
         f: impl FnOnce(&Series<K>) -> R,
     ) -> Result<R> {
+        crate::fork::check();
         self.check_count(values.len())?;
         if self.cacheable && self.short_values_fit {
             if let Some(key) = SeriesKey::short(values) {
@@ -293,6 +298,7 @@ impl<K: Kind> Family<K> {
 
     /// The series for `values` (in declared order), created if new; a handle to keep.
     pub(crate) fn resolve<S: AsRef<str>>(self: &Arc<Self>, values: &[S]) -> Result<Held<K>> {
+        crate::fork::check();
         self.check_count(values.len())?;
         if self.guard.is_plain(values) {
             let h = hash_values(values);
@@ -525,11 +531,33 @@ impl<K: Kind> Drop for Family<K> {
     }
 }
 
+/// A family's locks taken before a fork: its series map, then the locks of its series'
+/// cells (every slot in use: a removed series a handle holds may be recorded into), then its
+/// spare snapshot buffers. Fields drop in the order the locks are let go: the cells' while
+/// the map still keeps every series in its slot.
+struct FamilyHold<K: Kind> {
+    cells: Vec<MutexGuard<'static, summary::State>>,
+    spare: Option<crate::snapshot::SpareGuard<'static>>,
+    map: Option<RwLockWriteGuard<'static, Store<K>>>,
+    _family: Arc<Family<K>>,
+}
+
+impl<K: Kind> crate::fork::Hold for FamilyHold<K> {
+    fn release(&mut self) {
+        // `clear` frees nothing: the vector keeps its memory.
+        self.cells.clear();
+        self.spare = None;
+        self.map = None;
+    }
+}
+
 /// What the registry (and the per-thread cache) needs from a family of any type.
 pub(crate) trait AnyFamily: Send + Sync {
     fn collect(&self) -> FamilySnapshot;
     fn guard_stats(&self) -> crate::cardinality::GuardCounts;
     fn reset(&self);
+    /// Takes the family's locks before a fork (see [`crate::fork`]).
+    fn hold(self: Arc<Self>) -> Box<dyn crate::fork::Hold>;
     /// Gives up a handle to the series at `series`.
     ///
     /// # Safety
@@ -548,6 +576,33 @@ impl<K: Kind> AnyFamily for Family<K> {
     }
     fn reset(&self) {
         Family::reset(self)
+    }
+    fn hold(self: Arc<Self>) -> Box<dyn crate::fork::Hold> {
+        let map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        let mut cells = Vec::new();
+        if K::TYPE == MetricType::Summary {
+            map.for_each_in_use(|s| cells.extend(K::lock_cell(&s.cell)));
+        }
+        let spare = self.spare.hold();
+        // SAFETY: the guards borrow from the family, which `_family` keeps alive; the hold
+        // drops (or forgets) them before it.
+        unsafe {
+            Box::new(FamilyHold::<K> {
+                cells: std::mem::transmute::<
+                    Vec<MutexGuard<'_, summary::State>>,
+                    Vec<MutexGuard<'static, summary::State>>,
+                >(cells),
+                spare: Some(std::mem::transmute::<
+                    crate::snapshot::SpareGuard<'_>,
+                    crate::snapshot::SpareGuard<'static>,
+                >(spare)),
+                map: Some(std::mem::transmute::<
+                    RwLockWriteGuard<'_, Store<K>>,
+                    RwLockWriteGuard<'static, Store<K>>,
+                >(map)),
+                _family: self.clone(),
+            })
+        }
     }
     fn guard_stats(&self) -> crate::cardinality::GuardCounts {
         let mut c = self.stats.read();

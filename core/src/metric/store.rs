@@ -176,6 +176,14 @@ impl<K: Kind> Store<K> {
         })
     }
 
+    /// Every series in a slot: indexed, overflow, and removed ones a handle still holds.
+    pub(crate) fn for_each_in_use<'a>(&'a self, mut f: impl FnMut(&'a Series<K>)) {
+        let others = self.unindexed.iter().chain(&self.orphans).copied();
+        for id in self.live_ids().chain(others) {
+            f(self.series(id));
+        }
+    }
+
     /// The indexed series, in slot order.
     pub(crate) fn iter(&self) -> Iter<'_, K> {
         Iter {

@@ -56,7 +56,7 @@ pub struct SummaryKind;
 
 pub(crate) struct SummaryCell(Mutex<State>);
 
-struct State {
+pub(crate) struct State {
     windows: Vec<Sketch>,
     head: usize,
     next_rotation: Instant,
@@ -102,6 +102,9 @@ impl Kind for SummaryKind {
             sum: 0.0,
             count: 0,
         }))
+    }
+    fn lock_cell(cell: &SummaryCell) -> Option<std::sync::MutexGuard<'_, State>> {
+        Some(cell.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
     fn reset(cell: &SummaryCell) {
         let mut st = cell.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -178,6 +181,7 @@ impl Summary {
     }
     /// Records one observation; NaN is rejected.
     pub fn observe(&self, v: f64) -> Result<()> {
+        crate::fork::check();
         check(&self.series.family, v)?;
         observe(&self.series.family, &self.series, v);
         Ok(())
@@ -191,6 +195,7 @@ impl Summary {
     }
     /// Number of observations so far.
     pub fn count(&self) -> u64 {
+        crate::fork::check();
         self.series
             .cell
             .0
@@ -200,6 +205,7 @@ impl Summary {
     }
     /// Sum of observations so far.
     pub fn sum(&self) -> f64 {
+        crate::fork::check();
         self.series
             .cell
             .0
@@ -209,6 +215,7 @@ impl Summary {
     }
     /// The current estimate of quantile `q` over the window (NaN when the window is empty).
     pub fn quantile(&self, q: f64) -> f64 {
+        crate::fork::check();
         let mut st = self.series.cell.0.lock().unwrap_or_else(|e| e.into_inner());
         st.rotate(&self.series.family.cfg, Instant::now());
         let mut merged = Sketch::default();

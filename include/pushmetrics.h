@@ -7,10 +7,20 @@
  * Conventions:
  *  - Every fallible function returns a pm_status (PM_OK is 0) and writes its results
  *    through out-parameters; pm_last_error_message() explains a failure on the same thread.
+ *    Every such function is declared PM_MUST_USE: GCC and Clang warn when a caller ignores
+ *    the status (define PM_MUST_USE as empty before including this header to turn it off).
  *  - NULL or non-UTF-8 arguments give PM_ERR_INVALID_ARGUMENT with a message naming the
  *    argument. No panic crosses this boundary: an internal bug gives PM_ERR_PANIC.
+ *  - Lengths are checked before the memory behind them is touched: more than PM_MAX_LABELS
+ *    labels, PM_MAX_BUCKETS buckets or PM_MAX_QUANTILES quantiles, or a buffer capacity
+ *    above PTRDIFF_MAX, is PM_ERR_INVALID_ARGUMENT with a message naming the value.
  *  - Handles are opaque. Whatever a pm_*_new, pm_*_with or pm_pusher_start call hands out
- *    is released with the matching pm_*_free (NULL is accepted there).
+ *    is released with the matching pm_*_free (NULL is accepted there). Each handle carries
+ *    a tag checked at every call: a handle of another type, or one already freed, gives
+ *    PM_ERR_INVALID_ARGUMENT instead of undefined behaviour, and a second free of a handle
+ *    does nothing. A freed handle is recognised reliably while it is among the last 1024
+ *    handles freed in the process; after that its memory is reused and using it is
+ *    undefined behaviour, as in any C library.
  *  - Durations are milliseconds (parameters and fields ending in _ms).
  *  - Every handle is thread-safe unless its comment says otherwise; option objects are
  *    not, and no handle may be freed while another thread uses it.
@@ -23,11 +33,40 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Marks the functions whose pm_status must not be ignored. */
+#ifndef PM_MUST_USE
+#if defined(__GNUC__) || defined(__clang__)
+#define PM_MUST_USE __attribute__((warn_unused_result))
+#else
+#define PM_MUST_USE
+#endif
+#endif
+
 /**
  * The version of the C ABI this header describes. It changes only when a function or type
  * changes incompatibly; compare it with `pm_abi_version()` to detect a mismatched library.
  */
 #define PM_ABI_VERSION 1
+
+/**
+ * Most label names, label values or (name, value) pairs one call takes: a metric has at
+ * most this many labels, declared and constant together. A larger count is refused with
+ * PM_ERR_INVALID_ARGUMENT before the array is read.
+ */
+#define PM_MAX_LABELS 64
+
+/**
+ * Most bucket bounds of a histogram (`pm_metric_options_set_buckets`) and most bounds
+ * `pm_linear_buckets` and `pm_exponential_buckets` write. A larger count is refused with
+ * PM_ERR_INVALID_ARGUMENT before anything is read, written or allocated.
+ */
+#define PM_MAX_BUCKETS 4096
+
+/**
+ * Most quantiles of a summary (`pm_metric_options_set_quantiles`). A larger count is
+ * refused with PM_ERR_INVALID_ARGUMENT before the array is read.
+ */
+#define PM_MAX_QUANTILES 256
 
 /**
  * The result of every fallible function. `PM_OK` is 0; every other value is an error whose
@@ -39,7 +78,9 @@ typedef enum {
      */
     PM_OK = 0,
     /**
-     * An argument is NULL, not valid UTF-8, or otherwise unusable (the message names it).
+     * An argument is NULL, not valid UTF-8, or otherwise unusable (the message names it): a
+     * handle of another type or one already freed, or a length above its cap
+     * (PM_MAX_LABELS, PM_MAX_BUCKETS, PM_MAX_QUANTILES).
      */
     PM_ERR_INVALID_ARGUMENT = 1,
     /**
@@ -246,7 +287,10 @@ typedef struct pm_summary_vec pm_summary_vec;
  * Receives one log record: its level, its target (the emitting module, e.g.
  * "pushmetrics"), the message, and the `user_data` given to `pm_set_log_callback`. The
  * strings are valid only during the call. Called from any thread, the push thread
- * included, so it must be thread-safe; it must not call `pm_set_log_callback`.
+ * included, so it must be thread-safe. It is called with no lock of the library held: it
+ * may call any pm_* function, `pm_set_log_callback` included. Records the library emits
+ * on a thread while that thread is inside the callback are not forwarded (a callback that
+ * makes a failing push cannot recurse without end).
  */
 typedef void (*pm_log_callback)(pm_log_level level,
                                 const char *target,
@@ -503,6 +547,7 @@ uint32_t pm_abi_version(void);
  * be NULL. The name must match [a-zA-Z_:][a-zA-Z0-9_:]* (PM_ERR_INVALID_NAME); the same
  * name with another type, help or options is PM_ERR_CONFLICT. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_counter_new(const pm_registry *registry,
                          const char *name,
                          const char *help,
@@ -515,6 +560,7 @@ pm_status pm_counter_new(const pm_registry *registry,
  * names must match [a-zA-Z_][a-zA-Z0-9_]* and not start with "__". `options` may be NULL.
  * Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_counter_vec_new(const pm_registry *registry,
                              const char *name,
                              const char *help,
@@ -527,12 +573,12 @@ pm_status pm_counter_vec_new(const pm_registry *registry,
  * Adds `v` (finite, >= 0; otherwise PM_ERR_INVALID_VALUE) to the counter series. The hot
  * path: one atomic operation, no allocation, no lock. Thread-safe.
  */
-pm_status pm_counter_inc(const pm_counter *counter, double v);
+PM_MUST_USE pm_status pm_counter_inc(const pm_counter *counter, double v);
 
 /**
  * The current value of the counter series (the estimate, when the metric samples).
  */
-pm_status pm_counter_get(const pm_counter *counter, double *out);
+PM_MUST_USE pm_status pm_counter_get(const pm_counter *counter, double *out);
 
 /**
  * Releases a counter series handle; the series keeps its value and stays reported. NULL is
@@ -546,6 +592,7 @@ void pm_counter_free(pm_counter *counter);
  * once, then record through the handle. PM_ERR_INVALID_LABELS if `n` differs from the
  * number of label names. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_counter_vec_with(const pm_counter_vec *vec,
                               const char *const *values,
                               size_t n,
@@ -554,6 +601,7 @@ pm_status pm_counter_vec_with(const pm_counter_vec *vec,
 /**
  * Like `pm_counter_vec_with`, with `n` label names and `n` values as pairs in any order.
  */
+PM_MUST_USE
 pm_status pm_counter_vec_with_labels(const pm_counter_vec *vec,
                                      const char *const *names,
                                      const char *const *values,
@@ -565,6 +613,7 @@ pm_status pm_counter_vec_with_labels(const pm_counter_vec *vec,
  * lookup per call; hold a `pm_counter` from `pm_counter_vec_with` on hot paths).
  * Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_counter_vec_inc(const pm_counter_vec *vec,
                              const char *const *values,
                              size_t n,
@@ -597,6 +646,7 @@ const char *pm_status_name(int status);
  * series handle in `*out`, to release with `pm_gauge_free`. `options` may be NULL; gauges
  * cannot be sampled (PM_ERR_INVALID_CONFIG). Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_gauge_new(const pm_registry *registry,
                        const char *name,
                        const char *help,
@@ -607,6 +657,7 @@ pm_status pm_gauge_new(const pm_registry *registry,
  * Defines a gauge with the `n` label names at `labelnames` (or returns the existing
  * identical one) and gives it in `*out`, to release with `pm_gauge_vec_free`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_gauge_vec_new(const pm_registry *registry,
                            const char *name,
                            const char *help,
@@ -618,37 +669,37 @@ pm_status pm_gauge_vec_new(const pm_registry *registry,
 /**
  * Sets the gauge series to `v`. Thread-safe.
  */
-pm_status pm_gauge_set(const pm_gauge *gauge, double v);
+PM_MUST_USE pm_status pm_gauge_set(const pm_gauge *gauge, double v);
 
 /**
  * Adds `v` (which may be negative) to the gauge series. Thread-safe.
  */
-pm_status pm_gauge_add(const pm_gauge *gauge, double v);
+PM_MUST_USE pm_status pm_gauge_add(const pm_gauge *gauge, double v);
 
 /**
  * Subtracts `v` from the gauge series. Thread-safe.
  */
-pm_status pm_gauge_sub(const pm_gauge *gauge, double v);
+PM_MUST_USE pm_status pm_gauge_sub(const pm_gauge *gauge, double v);
 
 /**
  * Adds one to the gauge series. Thread-safe.
  */
-pm_status pm_gauge_inc(const pm_gauge *gauge);
+PM_MUST_USE pm_status pm_gauge_inc(const pm_gauge *gauge);
 
 /**
  * Subtracts one from the gauge series. Thread-safe.
  */
-pm_status pm_gauge_dec(const pm_gauge *gauge);
+PM_MUST_USE pm_status pm_gauge_dec(const pm_gauge *gauge);
 
 /**
  * Sets the gauge series to the current Unix time in seconds. Thread-safe.
  */
-pm_status pm_gauge_set_to_current_time(const pm_gauge *gauge);
+PM_MUST_USE pm_status pm_gauge_set_to_current_time(const pm_gauge *gauge);
 
 /**
  * The current value of the gauge series.
  */
-pm_status pm_gauge_get(const pm_gauge *gauge, double *out);
+PM_MUST_USE pm_status pm_gauge_get(const pm_gauge *gauge, double *out);
 
 /**
  * Releases a gauge series handle; the series keeps its value. NULL is ignored. Must not be
@@ -660,6 +711,7 @@ void pm_gauge_free(pm_gauge *gauge);
  * The series of `vec` for the `n` label values at `values`, in the order of the label
  * names, as a handle in `*out` to release with `pm_gauge_free`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_gauge_vec_with(const pm_gauge_vec *vec,
                             const char *const *values,
                             size_t n,
@@ -668,6 +720,7 @@ pm_status pm_gauge_vec_with(const pm_gauge_vec *vec,
 /**
  * Like `pm_gauge_vec_with`, with `n` label names and `n` values as pairs in any order.
  */
+PM_MUST_USE
 pm_status pm_gauge_vec_with_labels(const pm_gauge_vec *vec,
                                    const char *const *names,
                                    const char *const *values,
@@ -678,13 +731,21 @@ pm_status pm_gauge_vec_with_labels(const pm_gauge_vec *vec,
  * Sets the series for the `n` label values at `values` to `v`, without keeping a handle.
  * Thread-safe.
  */
-pm_status pm_gauge_vec_set(const pm_gauge_vec *vec, const char *const *values, size_t n, double v);
+PM_MUST_USE
+pm_status pm_gauge_vec_set(const pm_gauge_vec *vec,
+                           const char *const *values,
+                           size_t n,
+                           double v);
 
 /**
  * Adds `v` (which may be negative) to the series for the `n` label values at `values`,
  * without keeping a handle. Thread-safe.
  */
-pm_status pm_gauge_vec_add(const pm_gauge_vec *vec, const char *const *values, size_t n, double v);
+PM_MUST_USE
+pm_status pm_gauge_vec_add(const pm_gauge_vec *vec,
+                           const char *const *values,
+                           size_t n,
+                           double v);
 
 /**
  * Releases a labelled gauge handle. NULL is ignored.
@@ -697,6 +758,7 @@ void pm_gauge_vec_free(pm_gauge_vec *vec);
  * `pm_metric_options_set_buckets` (see `pm_linear_buckets`, `pm_exponential_buckets`);
  * `options` may be NULL for the default buckets. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_histogram_new(const pm_registry *registry,
                            const char *name,
                            const char *help,
@@ -707,6 +769,7 @@ pm_status pm_histogram_new(const pm_registry *registry,
  * Defines a histogram with the `n` label names at `labelnames` ("le" is reserved) and
  * gives it in `*out`, to release with `pm_histogram_vec_free`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_histogram_vec_new(const pm_registry *registry,
                                const char *name,
                                const char *help,
@@ -718,17 +781,17 @@ pm_status pm_histogram_vec_new(const pm_registry *registry,
 /**
  * Records one observation `v` (NaN is PM_ERR_INVALID_VALUE). Thread-safe; lock-free.
  */
-pm_status pm_histogram_observe(const pm_histogram *histogram, double v);
+PM_MUST_USE pm_status pm_histogram_observe(const pm_histogram *histogram, double v);
 
 /**
  * The number of observations of the histogram series so far.
  */
-pm_status pm_histogram_count(const pm_histogram *histogram, uint64_t *out);
+PM_MUST_USE pm_status pm_histogram_count(const pm_histogram *histogram, uint64_t *out);
 
 /**
  * The sum of the observations of the histogram series so far.
  */
-pm_status pm_histogram_sum(const pm_histogram *histogram, double *out);
+PM_MUST_USE pm_status pm_histogram_sum(const pm_histogram *histogram, double *out);
 
 /**
  * Releases a histogram series handle. NULL is ignored. Must not be called while another
@@ -740,6 +803,7 @@ void pm_histogram_free(pm_histogram *histogram);
  * The series of `vec` for the `n` label values at `values`, in the order of the label
  * names, as a handle in `*out` to release with `pm_histogram_free`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_histogram_vec_with(const pm_histogram_vec *vec,
                                 const char *const *values,
                                 size_t n,
@@ -748,6 +812,7 @@ pm_status pm_histogram_vec_with(const pm_histogram_vec *vec,
 /**
  * Like `pm_histogram_vec_with`, with `n` label names and `n` values as pairs in any order.
  */
+PM_MUST_USE
 pm_status pm_histogram_vec_with_labels(const pm_histogram_vec *vec,
                                        const char *const *names,
                                        const char *const *values,
@@ -758,6 +823,7 @@ pm_status pm_histogram_vec_with_labels(const pm_histogram_vec *vec,
  * Observes `v` into the series for the `n` label values at `values`, without keeping a
  * handle. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_histogram_vec_observe(const pm_histogram_vec *vec,
                                    const char *const *values,
                                    size_t n,
@@ -772,16 +838,18 @@ void pm_histogram_vec_free(pm_histogram_vec *vec);
  * Sends the library's log records up to `max_level` (a pm_log_level value, e.g.
  * PM_LOG_WARN) to `callback`, with `user_data` passed back on each call. A NULL callback
  * turns logging off (the default). Replaces any earlier callback; once this returns, the
- * old callback is not running and will not be called again. PM_ERR_CONFLICT if another
- * Rust library in the process already installed its own logger. Thread-safe.
+ * old callback is not running on any other thread and will not be called again, so its
+ * user_data may be freed (called from inside the old callback, the one call still running
+ * is the caller's own). PM_ERR_CONFLICT if another Rust library in the process already
+ * installed its own logger. Thread-safe, and callable from inside the callback.
  */
-pm_status pm_set_log_callback(pm_log_callback callback, void *user_data, int max_level);
+PM_MUST_USE pm_status pm_set_log_callback(pm_log_callback callback, void *user_data, int max_level);
 
 /**
  * New, empty metric options. `*out` receives an object to release with
  * `pm_metric_options_free`.
  */
-pm_status pm_metric_options_new(pm_metric_options **out);
+PM_MUST_USE pm_status pm_metric_options_new(pm_metric_options **out);
 
 /**
  * Releases metric options. NULL is ignored.
@@ -791,6 +859,7 @@ void pm_metric_options_free(pm_metric_options *options);
 /**
  * Adds a constant label: every series of the metric carries `name="value"`.
  */
+PM_MUST_USE
 pm_status pm_metric_options_add_const_label(pm_metric_options *options,
                                             const char *name,
                                             const char *value);
@@ -799,12 +868,13 @@ pm_status pm_metric_options_add_const_label(pm_metric_options *options,
  * Series limit of the metric, overriding the registry's max_series_per_metric; past it,
  * new label sets fold into one overflow series (label values "__overflow__").
  */
-pm_status pm_metric_options_set_max_series(pm_metric_options *options, size_t n);
+PM_MUST_USE pm_status pm_metric_options_set_max_series(pm_metric_options *options, size_t n);
 
 /**
  * Maps the values of label `name` to `buckets` hash buckets, so it makes at most that
  * many distinct values.
  */
+PM_MUST_USE
 pm_status pm_metric_options_add_hashed_label(pm_metric_options *options,
                                              const char *name,
                                              uint32_t buckets);
@@ -813,40 +883,54 @@ pm_status pm_metric_options_add_hashed_label(pm_metric_options *options,
  * Aggregates label `name` away: series that differ only in it are one series. Recording
  * calls still pass a value for it.
  */
-pm_status pm_metric_options_add_dropped_label(pm_metric_options *options, const char *name);
+PM_MUST_USE
+pm_status pm_metric_options_add_dropped_label(pm_metric_options *options,
+                                              const char *name);
 
 /**
  * Records every call (the default).
  */
-pm_status pm_metric_options_set_sampling_always(pm_metric_options *options);
+PM_MUST_USE pm_status pm_metric_options_set_sampling_always(pm_metric_options *options);
 
 /**
  * Keeps each recording call with probability `p` (0 < p <= 1) and weights it by 1/p, so
  * counts and sums stay unbiased estimates.
  */
-pm_status pm_metric_options_set_sampling_probability(pm_metric_options *options, double p);
+PM_MUST_USE
+pm_status pm_metric_options_set_sampling_probability(pm_metric_options *options,
+                                                     double p);
 
 /**
  * Keeps every n-th recording call (per thread) and weights it by n.
  */
-pm_status pm_metric_options_set_sampling_every_nth(pm_metric_options *options, uint64_t n);
+PM_MUST_USE
+pm_status pm_metric_options_set_sampling_every_nth(pm_metric_options *options,
+                                                   uint64_t n);
 
 /**
  * Aims at `per_second` kept calls per second per series, re-weighting every second.
  */
-pm_status pm_metric_options_set_sampling_adaptive(pm_metric_options *options, double per_second);
+PM_MUST_USE
+pm_status pm_metric_options_set_sampling_adaptive(pm_metric_options *options,
+                                                  double per_second);
 
 /**
  * Histogram bucket upper bounds: `n` strictly increasing finite numbers at `bounds` (a
  * trailing +Inf is implied). Copied; `bounds` may be freed after the call. Without this
  * option histograms use 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10.
+ * PM_ERR_INVALID_ARGUMENT if `n` is above PM_MAX_BUCKETS (checked before `bounds` is read).
  */
-pm_status pm_metric_options_set_buckets(pm_metric_options *options, const double *bounds, size_t n);
+PM_MUST_USE
+pm_status pm_metric_options_set_buckets(pm_metric_options *options,
+                                        const double *bounds,
+                                        size_t n);
 
 /**
  * Summary quantiles to report: `n` numbers in 0..1 at `quantiles` (default 0.5, 0.9,
- * 0.99). Copied.
+ * 0.99). Copied. PM_ERR_INVALID_ARGUMENT if `n` is above PM_MAX_QUANTILES (checked before
+ * `quantiles` is read).
  */
+PM_MUST_USE
 pm_status pm_metric_options_set_quantiles(pm_metric_options *options,
                                           const double *quantiles,
                                           size_t n);
@@ -854,26 +938,34 @@ pm_status pm_metric_options_set_quantiles(pm_metric_options *options,
 /**
  * Length of a summary's sliding window in milliseconds (default 600000, 10 minutes).
  */
-pm_status pm_metric_options_set_max_age_ms(pm_metric_options *options, uint64_t max_age_ms);
+PM_MUST_USE
+pm_status pm_metric_options_set_max_age_ms(pm_metric_options *options,
+                                           uint64_t max_age_ms);
 
 /**
  * Number of sub-windows a summary's window slides by (default 5).
  */
-pm_status pm_metric_options_set_age_buckets(pm_metric_options *options, uint32_t n);
+PM_MUST_USE pm_status pm_metric_options_set_age_buckets(pm_metric_options *options, uint32_t n);
 
 /**
  * Writes `count` bucket bounds into `out` (room for `count` doubles): `start`,
  * `start + width`, `start + 2*width`, ... PM_ERR_INVALID_CONFIG unless count >= 1 and width
- * is finite and > 0. For `pm_metric_options_set_buckets`.
+ * is finite and > 0; PM_ERR_INVALID_ARGUMENT if count is above PM_MAX_BUCKETS (nothing is
+ * written). For `pm_metric_options_set_buckets`.
  */
-pm_status pm_linear_buckets(double start, double width, size_t count, double *out);
+PM_MUST_USE pm_status pm_linear_buckets(double start, double width, size_t count, double *out);
 
 /**
  * Writes `count` bucket bounds into `out` (room for `count` doubles): `start`,
  * `start * factor`, `start * factor^2`, ... PM_ERR_INVALID_CONFIG unless count >= 1,
- * start > 0 and factor > 1. For `pm_metric_options_set_buckets`.
+ * start > 0 and factor > 1; PM_ERR_INVALID_ARGUMENT if count is above PM_MAX_BUCKETS
+ * (nothing is written). For `pm_metric_options_set_buckets`.
  */
-pm_status pm_exponential_buckets(double start, double factor, size_t count, double *out);
+PM_MUST_USE
+pm_status pm_exponential_buckets(double start,
+                                 double factor,
+                                 size_t count,
+                                 double *out);
 
 /**
  * Starts a pusher for `registry` with the options of `config` and gives it in `*out`.
@@ -887,6 +979,7 @@ pm_status pm_exponential_buckets(double start, double factor, size_t count, doub
  * extra grouping label pid=<child pid>, and its counters, histograms and summaries start
  * again from zero, so the parent's numbers are never counted twice.
  */
+PM_MUST_USE
 pm_status pm_pusher_start(const pm_pusher_config *config,
                           const pm_registry *registry,
                           pm_pusher **out);
@@ -897,7 +990,10 @@ pm_status pm_pusher_start(const pm_pusher_config *config,
  * PM_ERR_TIMEOUT if the time passed (the push goes on in the background), PM_ERR_PUSH if
  * it failed, PM_ERR_SHUT_DOWN after `pm_pusher_shutdown`. Thread-safe.
  */
-pm_status pm_pusher_flush(const pm_pusher *pusher, uint64_t timeout_ms, pm_flush_report *report);
+PM_MUST_USE
+pm_status pm_pusher_flush(const pm_pusher *pusher,
+                          uint64_t timeout_ms,
+                          pm_flush_report *report);
 
 /**
  * Stops the schedule, makes a final push (and the DELETE, if configured) within
@@ -905,24 +1001,24 @@ pm_status pm_pusher_flush(const pm_pusher *pusher, uint64_t timeout_ms, pm_flush
  * does nothing. PM_ERR_TIMEOUT or PM_ERR_PUSH if the final push did not get through (the
  * thread is stopped either way once the timeout passes). Thread-safe.
  */
-pm_status pm_pusher_shutdown(const pm_pusher *pusher, uint64_t timeout_ms);
+PM_MUST_USE pm_status pm_pusher_shutdown(const pm_pusher *pusher, uint64_t timeout_ms);
 
 /**
  * Whether `pm_pusher_shutdown` has been called, into `*out`. Thread-safe.
  */
-pm_status pm_pusher_is_shut_down(const pm_pusher *pusher, bool *out);
+PM_MUST_USE pm_status pm_pusher_is_shut_down(const pm_pusher *pusher, bool *out);
 
 /**
  * The pusher's health counters into the caller's `*out` (set `out->size =
  * sizeof(pm_stats)` first). Works before and after shutdown. Thread-safe.
  */
-pm_status pm_pusher_stats(const pm_pusher *pusher, pm_stats *out);
+PM_MUST_USE pm_status pm_pusher_stats(const pm_pusher *pusher, pm_stats *out);
 
 /**
  * Whether the last successful push is recent (within three intervals; before the first
  * success, within three intervals of the start), into `*out`. Thread-safe.
  */
-pm_status pm_pusher_healthy(const pm_pusher *pusher, bool *out);
+PM_MUST_USE pm_status pm_pusher_healthy(const pm_pusher *pusher, bool *out);
 
 /**
  * The message of the pusher's last failed flush (never credentials), NUL-terminated, into
@@ -930,13 +1026,17 @@ pm_status pm_pusher_healthy(const pm_pusher *pusher, bool *out);
  * size needed, NUL included; PM_ERR_BUFFER_TOO_SMALL (nothing written) if `cap` is
  * smaller. Thread-safe.
  */
-pm_status pm_pusher_last_error(const pm_pusher *pusher, char *buf, size_t cap, size_t *needed);
+PM_MUST_USE
+pm_status pm_pusher_last_error(const pm_pusher *pusher,
+                               char *buf,
+                               size_t cap,
+                               size_t *needed);
 
 /**
  * The group URL the pusher pushes to, credentials removed, into `buf` as
  * `pm_pusher_last_error` does. Thread-safe.
  */
-pm_status pm_pusher_url(const pm_pusher *pusher, char *buf, size_t cap, size_t *needed);
+PM_MUST_USE pm_status pm_pusher_url(const pm_pusher *pusher, char *buf, size_t cap, size_t *needed);
 
 /**
  * One remote-write receiver's health counters into the caller's `*out` (set `out->size =
@@ -946,13 +1046,17 @@ pm_status pm_pusher_url(const pm_pusher *pusher, char *buf, size_t cap, size_t *
  * it is out of range (a Pushgateway pusher has none). Works before and after shutdown.
  * Thread-safe.
  */
-pm_status pm_pusher_receiver_stats(const pm_pusher *pusher, size_t index, pm_receiver_stats *out);
+PM_MUST_USE
+pm_status pm_pusher_receiver_stats(const pm_pusher *pusher,
+                                   size_t index,
+                                   pm_receiver_stats *out);
 
 /**
  * The write URL of the remote-write receiver at `index`, credentials removed, into `buf`
  * as `pm_pusher_last_error` does. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as
  * for `pm_pusher_receiver_stats`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_pusher_receiver_url(const pm_pusher *pusher,
                                  size_t index,
                                  char *buf,
@@ -965,6 +1069,7 @@ pm_status pm_pusher_receiver_url(const pm_pusher *pusher,
  * empty string if none. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as for
  * `pm_pusher_receiver_stats`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_pusher_receiver_last_error(const pm_pusher *pusher,
                                         size_t index,
                                         char *buf,
@@ -983,7 +1088,7 @@ void pm_pusher_free(pm_pusher *pusher);
  * are required before start. `*out` receives an object to release with
  * `pm_pusher_config_free`.
  */
-pm_status pm_pusher_config_new(pm_pusher_config **out);
+PM_MUST_USE pm_status pm_pusher_config_new(pm_pusher_config **out);
 
 /**
  * Releases pusher options; pushers started from them keep running. NULL is ignored.
@@ -996,14 +1101,14 @@ void pm_pusher_config_free(pm_pusher_config *config);
  * e.g. `http://prometheus:9090/api/v1/write`. Replaces the URL set before, but keeps the
  * receivers added with `pm_pusher_config_add_url`.
  */
-pm_status pm_pusher_config_set_url(pm_pusher_config *config, const char *url);
+PM_MUST_USE pm_status pm_pusher_config_set_url(pm_pusher_config *config, const char *url);
 
 /**
  * "pushgateway" (the default) or "remote_write" (Prometheus remote write 1.0 to the URL
  * and to every URL added with `pm_pusher_config_add_url`), any case.
  * PM_ERR_INVALID_CONFIG naming the value otherwise.
  */
-pm_status pm_pusher_config_set_target(pm_pusher_config *config, const char *target);
+PM_MUST_USE pm_status pm_pusher_config_set_target(pm_pusher_config *config, const char *target);
 
 /**
  * Remote write only: one more receiver's full write endpoint, written to at the same time
@@ -1012,18 +1117,19 @@ pm_status pm_pusher_config_set_target(pm_pusher_config *config, const char *targ
  * delays the others. With target "pushgateway", `pm_pusher_start` refuses added URLs
  * (PM_ERR_INVALID_CONFIG).
  */
-pm_status pm_pusher_config_add_url(pm_pusher_config *config, const char *url);
+PM_MUST_USE pm_status pm_pusher_config_add_url(pm_pusher_config *config, const char *url);
 
 /**
  * The job name (required): the first part of the Pushgateway group; for remote write, the
  * `job` label of every series.
  */
-pm_status pm_pusher_config_set_job(pm_pusher_config *config, const char *job);
+PM_MUST_USE pm_status pm_pusher_config_set_job(pm_pusher_config *config, const char *job);
 
 /**
  * Adds the grouping label `name="value"` to the group (any UTF-8 value; sent
  * base64url-encoded); for remote write, a label of every series.
  */
+PM_MUST_USE
 pm_status pm_pusher_config_add_grouping(pm_pusher_config *config,
                                         const char *name,
                                         const char *value);
@@ -1032,127 +1138,134 @@ pm_status pm_pusher_config_add_grouping(pm_pusher_config *config,
  * "PUT" (replace the whole group, the default) or "POST" (replace only the pushed
  * families), any case. PM_ERR_INVALID_CONFIG otherwise.
  */
-pm_status pm_pusher_config_set_method(pm_pusher_config *config, const char *method);
+PM_MUST_USE pm_status pm_pusher_config_set_method(pm_pusher_config *config, const char *method);
 
 /**
  * "text" (the default) or "protobuf", any case. PM_ERR_INVALID_CONFIG otherwise.
  */
-pm_status pm_pusher_config_set_format(pm_pusher_config *config, const char *format);
+PM_MUST_USE pm_status pm_pusher_config_set_format(pm_pusher_config *config, const char *format);
 
 /**
  * Compress request bodies with gzip (default false).
  */
-pm_status pm_pusher_config_set_gzip(pm_pusher_config *config, bool on);
+PM_MUST_USE pm_status pm_pusher_config_set_gzip(pm_pusher_config *config, bool on);
 
 /**
  * Time between pushes in milliseconds (default 10000).
  */
-pm_status pm_pusher_config_set_interval_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE pm_status pm_pusher_config_set_interval_ms(pm_pusher_config *config, uint64_t ms);
 
 /**
  * Random delay of the first push as a fraction of the interval, 0..1 (default 0.1), so a
  * fleet started together does not push in lock-step.
  */
-pm_status pm_pusher_config_set_jitter(pm_pusher_config *config, double fraction);
+PM_MUST_USE pm_status pm_pusher_config_set_jitter(pm_pusher_config *config, double fraction);
 
 /**
  * Time one flush may take, retries included, in milliseconds (default min(interval, 10 s)).
  */
-pm_status pm_pusher_config_set_flush_deadline_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE pm_status pm_pusher_config_set_flush_deadline_ms(pm_pusher_config *config, uint64_t ms);
 
 /**
  * Time to establish a connection in milliseconds (default 2000).
  */
-pm_status pm_pusher_config_set_connect_timeout_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE
+pm_status pm_pusher_config_set_connect_timeout_ms(pm_pusher_config *config,
+                                                  uint64_t ms);
 
 /**
  * Time one request may take in milliseconds (default 5000).
  */
-pm_status pm_pusher_config_set_request_timeout_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE
+pm_status pm_pusher_config_set_request_timeout_ms(pm_pusher_config *config,
+                                                  uint64_t ms);
 
 /**
  * Attempts per request, the first included (default 3; at least 1).
  */
-pm_status pm_pusher_config_set_max_attempts(pm_pusher_config *config, uint32_t n);
+PM_MUST_USE pm_status pm_pusher_config_set_max_attempts(pm_pusher_config *config, uint32_t n);
 
 /**
  * Backoff before the first retry in milliseconds (default 100); doubles per retry, with
  * full jitter.
  */
-pm_status pm_pusher_config_set_backoff_base_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE pm_status pm_pusher_config_set_backoff_base_ms(pm_pusher_config *config, uint64_t ms);
 
 /**
  * Longest backoff between retries in milliseconds (default 5000).
  */
-pm_status pm_pusher_config_set_backoff_max_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE pm_status pm_pusher_config_set_backoff_max_ms(pm_pusher_config *config, uint64_t ms);
 
 /**
  * Retries allowed as a fraction of requests (default 0.2), so a fleet cannot storm a
  * struggling gateway.
  */
-pm_status pm_pusher_config_set_retry_budget(pm_pusher_config *config, double fraction);
+PM_MUST_USE pm_status pm_pusher_config_set_retry_budget(pm_pusher_config *config, double fraction);
 
 /**
  * Consecutive failed flushes that open the circuit breaker (default 5; 0 = never).
  */
-pm_status pm_pusher_config_set_breaker_threshold(pm_pusher_config *config, uint32_t n);
+PM_MUST_USE pm_status pm_pusher_config_set_breaker_threshold(pm_pusher_config *config, uint32_t n);
 
 /**
  * How long the open breaker waits before one probe, in milliseconds (default 30000;
  * doubles per failed probe, up to 8x).
  */
-pm_status pm_pusher_config_set_breaker_open_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE pm_status pm_pusher_config_set_breaker_open_ms(pm_pusher_config *config, uint64_t ms);
 
 /**
  * Largest request body in bytes (default 16 MiB, at least 1024); bigger pushes are split
  * between metric families.
  */
-pm_status pm_pusher_config_set_max_body_bytes(pm_pusher_config *config, size_t n);
+PM_MUST_USE pm_status pm_pusher_config_set_max_body_bytes(pm_pusher_config *config, size_t n);
 
 /**
  * Remote write only: most samples in one request (default 2000, 1 to 1000000).
  */
-pm_status pm_pusher_config_set_max_samples_per_send(pm_pusher_config *config, size_t n);
+PM_MUST_USE pm_status pm_pusher_config_set_max_samples_per_send(pm_pusher_config *config, size_t n);
 
 /**
  * Remote write only: requests in flight at once per receiver (default 4, 1 to 64). The
  * samples of one series always travel in the same lane, so they arrive in time order.
  */
-pm_status pm_pusher_config_set_max_in_flight(pm_pusher_config *config, size_t n);
+PM_MUST_USE pm_status pm_pusher_config_set_max_in_flight(pm_pusher_config *config, size_t n);
 
 /**
  * Remote write only: samples held per receiver while it cannot take them (default
  * 500000, at least 1), so an outage cannot grow memory without bound. Past it the oldest
  * requests are dropped and counted in `pm_stats.samples_dropped`.
  */
-pm_status pm_pusher_config_set_max_pending_samples(pm_pusher_config *config, size_t n);
+PM_MUST_USE pm_status pm_pusher_config_set_max_pending_samples(pm_pusher_config *config, size_t n);
 
 /**
  * Remote write only: at shutdown, after the final write, end every written series with a
  * Prometheus staleness marker (default true), so a finished job's series stop at once
  * instead of lingering in queries for the 5-minute lookback.
  */
-pm_status pm_pusher_config_set_staleness_markers(pm_pusher_config *config, bool on);
+PM_MUST_USE pm_status pm_pusher_config_set_staleness_markers(pm_pusher_config *config, bool on);
 
 /**
  * Delete the group from the gateway at shutdown (default false).
  */
-pm_status pm_pusher_config_set_delete_on_shutdown(pm_pusher_config *config, bool on);
+PM_MUST_USE pm_status pm_pusher_config_set_delete_on_shutdown(pm_pusher_config *config, bool on);
 
 /**
  * Push the pushmetrics_* self-metrics too (default true).
  */
-pm_status pm_pusher_config_set_self_metrics(pm_pusher_config *config, bool on);
+PM_MUST_USE pm_status pm_pusher_config_set_self_metrics(pm_pusher_config *config, bool on);
 
 /**
  * Bound of the final flush when a pusher is freed without `pm_pusher_shutdown`, in
  * milliseconds (default 5000).
  */
-pm_status pm_pusher_config_set_shutdown_timeout_ms(pm_pusher_config *config, uint64_t ms);
+PM_MUST_USE
+pm_status pm_pusher_config_set_shutdown_timeout_ms(pm_pusher_config *config,
+                                                   uint64_t ms);
 
 /**
  * HTTP basic authentication with `user` and `password` (never logged).
  */
+PM_MUST_USE
 pm_status pm_pusher_config_set_basic_auth(pm_pusher_config *config,
                                           const char *user,
                                           const char *password);
@@ -1160,11 +1273,14 @@ pm_status pm_pusher_config_set_basic_auth(pm_pusher_config *config,
 /**
  * Sends `Authorization: Bearer <token>` (never logged).
  */
-pm_status pm_pusher_config_set_bearer_token(pm_pusher_config *config, const char *token);
+PM_MUST_USE
+pm_status pm_pusher_config_set_bearer_token(pm_pusher_config *config,
+                                            const char *token);
 
 /**
  * Adds the header `name: value` to every request.
  */
+PM_MUST_USE
 pm_status pm_pusher_config_add_header(pm_pusher_config *config,
                                       const char *name,
                                       const char *value);
@@ -1173,17 +1289,18 @@ pm_status pm_pusher_config_add_header(pm_pusher_config *config,
  * PEM file of CA certificates to trust in addition to the host's store (the system CAs,
  * as OpenSSL finds them: SSL_CERT_FILE and SSL_CERT_DIR are honoured). Read at start.
  */
-pm_status pm_pusher_config_set_ca_file(pm_pusher_config *config, const char *path);
+PM_MUST_USE pm_status pm_pusher_config_set_ca_file(pm_pusher_config *config, const char *path);
 
 /**
  * Trust only the CAs of the ca_file, not the host's store (default false). Needs
  * pm_pusher_config_set_ca_file; without it pm_pusher_start fails with PM_ERR_INVALID_CONFIG.
  */
-pm_status pm_pusher_config_set_ca_file_only(pm_pusher_config *config, bool on);
+PM_MUST_USE pm_status pm_pusher_config_set_ca_file_only(pm_pusher_config *config, bool on);
 
 /**
  * PEM files of a client certificate and its key, for mutual TLS (read at start).
  */
+PM_MUST_USE
 pm_status pm_pusher_config_set_client_cert(pm_pusher_config *config,
                                            const char *cert_path,
                                            const char *key_path);
@@ -1192,7 +1309,7 @@ pm_status pm_pusher_config_set_client_cert(pm_pusher_config *config,
  * Do not read the PUSHMETRICS_* environment variables (by default they override the
  * options set in code, so an operator can redirect or tune a binary without rebuilding).
  */
-pm_status pm_pusher_config_ignore_env(pm_pusher_config *config);
+PM_MUST_USE pm_status pm_pusher_config_ignore_env(pm_pusher_config *config);
 
 /**
  * Pushes `registry` once, now, on the calling thread, with the same retries and deadline
@@ -1200,6 +1317,7 @@ pm_status pm_pusher_config_ignore_env(pm_pusher_config *config);
  * otherwise set `report->size = sizeof(pm_flush_report)` first. Blocks up to the flush
  * deadline. PM_ERR_PUSH if the push failed. Thread-safe with respect to the registry.
  */
+PM_MUST_USE
 pm_status pm_pusher_config_push_once(const pm_pusher_config *config,
                                      const pm_registry *registry,
                                      pm_flush_report *report);
@@ -1208,14 +1326,14 @@ pm_status pm_pusher_config_push_once(const pm_pusher_config *config,
  * Deletes the group (job plus grouping labels) from the gateway, now, on the calling
  * thread. Blocks up to the flush deadline.
  */
-pm_status pm_pusher_config_delete_once(const pm_pusher_config *config);
+PM_MUST_USE pm_status pm_pusher_config_delete_once(const pm_pusher_config *config);
 
 /**
  * New registry options with the defaults: 2000 series per metric, 100000 series in the
  * registry, label values up to 256 bytes, no series TTL. `*out` receives an object to
  * release with `pm_registry_options_free`.
  */
-pm_status pm_registry_options_new(pm_registry_options **out);
+PM_MUST_USE pm_status pm_registry_options_new(pm_registry_options **out);
 
 /**
  * Releases registry options. NULL is ignored.
@@ -1226,39 +1344,45 @@ void pm_registry_options_free(pm_registry_options *options);
  * Series per metric before new label sets fold into the overflow series (default 2000).
  * Checked by `pm_registry_new` (must be at least 1).
  */
-pm_status pm_registry_options_set_max_series_per_metric(pm_registry_options *options, size_t n);
+PM_MUST_USE
+pm_status pm_registry_options_set_max_series_per_metric(pm_registry_options *options,
+                                                        size_t n);
 
 /**
  * Series in the whole registry before new label sets fold into overflow series (default
  * 100000). Checked by `pm_registry_new` (must be at least 1).
  */
-pm_status pm_registry_options_set_max_series(pm_registry_options *options, size_t n);
+PM_MUST_USE pm_status pm_registry_options_set_max_series(pm_registry_options *options, size_t n);
 
 /**
  * Longest label value kept as is, in bytes (default 256); longer values are cut and get a
  * hash suffix so distinct values stay distinct. Checked by `pm_registry_new` (at least 16).
  */
-pm_status pm_registry_options_set_max_label_value_length(pm_registry_options *options, size_t n);
+PM_MUST_USE
+pm_status pm_registry_options_set_max_label_value_length(pm_registry_options *options,
+                                                         size_t n);
 
 /**
  * Evict series idle for longer than `ttl_ms` milliseconds when a snapshot is taken (default:
  * never). A series whose handle the application holds is never evicted.
  */
-pm_status pm_registry_options_set_series_ttl_ms(pm_registry_options *options, uint64_t ttl_ms);
+PM_MUST_USE
+pm_status pm_registry_options_set_series_ttl_ms(pm_registry_options *options,
+                                                uint64_t ttl_ms);
 
 /**
  * Creates a registry. `options` may be NULL for the defaults; it is not consumed (free it
  * when you like). `*out` receives a registry to release with `pm_registry_free`.
  * PM_ERR_INVALID_CONFIG if an option is out of range.
  */
-pm_status pm_registry_new(const pm_registry_options *options, pm_registry **out);
+PM_MUST_USE pm_status pm_registry_new(const pm_registry_options *options, pm_registry **out);
 
 /**
  * A handle to the process-wide default registry (the one every `pm_registry_default`
  * call shares). Release the handle with `pm_registry_free`; the registry itself lives as
  * long as the process.
  */
-pm_status pm_registry_default(pm_registry **out);
+PM_MUST_USE pm_status pm_registry_default(pm_registry **out);
 
 /**
  * Releases a registry handle. Metric handles taken from it stay valid (they keep their
@@ -1271,18 +1395,21 @@ void pm_registry_free(pm_registry *registry);
  * Removes the metric `name` from the registry; `*existed` (may be NULL) tells whether it
  * was there. Handles to it keep working but are no longer reported. Thread-safe.
  */
-pm_status pm_registry_unregister(const pm_registry *registry, const char *name, bool *existed);
+PM_MUST_USE
+pm_status pm_registry_unregister(const pm_registry *registry,
+                                 const char *name,
+                                 bool *existed);
 
 /**
  * Sets every counter, histogram and summary of the registry back to zero; gauges keep
  * their values, series and handles stay. Thread-safe.
  */
-pm_status pm_registry_reset(const pm_registry *registry);
+PM_MUST_USE pm_status pm_registry_reset(const pm_registry *registry);
 
 /**
  * The number of live series in the registry, into `*out`. Thread-safe.
  */
-pm_status pm_registry_series_count(const pm_registry *registry, size_t *out);
+PM_MUST_USE pm_status pm_registry_series_count(const pm_registry *registry, size_t *out);
 
 /**
  * The registry in the Prometheus text format 0.0.4, NUL-terminated, into the caller's
@@ -1291,6 +1418,7 @@ pm_status pm_registry_series_count(const pm_registry *registry, size_t *out);
  * returned: call again with a bigger buffer (the text may have grown meanwhile). `buf` may
  * be NULL when `cap` is 0, to ask for the size. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_registry_encode_text(const pm_registry *registry,
                                   char *buf,
                                   size_t cap,
@@ -1301,7 +1429,10 @@ pm_status pm_registry_encode_text(const pm_registry *registry,
  * `*out`, to release with `pm_string_free`. `*len` (may be NULL) receives its length
  * without the NUL. PM_ERR_IO if memory runs out. Thread-safe.
  */
-pm_status pm_registry_encode_text_alloc(const pm_registry *registry, char **out, size_t *len);
+PM_MUST_USE
+pm_status pm_registry_encode_text_alloc(const pm_registry *registry,
+                                        char **out,
+                                        size_t *len);
 
 /**
  * Releases a string returned by the library (`pm_registry_encode_text_alloc`). NULL is
@@ -1314,6 +1445,7 @@ void pm_string_free(char *s);
  * `out->size = sizeof(pm_guard_counts)` first). PM_ERR_NOT_FOUND if the registry has no
  * metric of that name. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_registry_guard_counts(const pm_registry *registry,
                                    const char *name,
                                    pm_guard_counts *out);
@@ -1324,6 +1456,7 @@ pm_status pm_registry_guard_counts(const pm_registry *registry,
  * and age buckets come from `options` (may be NULL for 0.5, 0.9, 0.99 over 10 minutes).
  * Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_summary_new(const pm_registry *registry,
                          const char *name,
                          const char *help,
@@ -1334,6 +1467,7 @@ pm_status pm_summary_new(const pm_registry *registry,
  * Defines a summary with the `n` label names at `labelnames` ("quantile" is reserved) and
  * gives it in `*out`, to release with `pm_summary_vec_free`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_summary_vec_new(const pm_registry *registry,
                              const char *name,
                              const char *help,
@@ -1346,23 +1480,23 @@ pm_status pm_summary_vec_new(const pm_registry *registry,
  * Records one observation `v` (NaN is PM_ERR_INVALID_VALUE). Thread-safe (a short
  * per-series lock).
  */
-pm_status pm_summary_observe(const pm_summary *summary, double v);
+PM_MUST_USE pm_status pm_summary_observe(const pm_summary *summary, double v);
 
 /**
  * The number of observations of the summary series so far.
  */
-pm_status pm_summary_count(const pm_summary *summary, uint64_t *out);
+PM_MUST_USE pm_status pm_summary_count(const pm_summary *summary, uint64_t *out);
 
 /**
  * The sum of the observations of the summary series so far.
  */
-pm_status pm_summary_sum(const pm_summary *summary, double *out);
+PM_MUST_USE pm_status pm_summary_sum(const pm_summary *summary, double *out);
 
 /**
  * The current estimate of quantile `q` (0..1) over the window into `*out` (NaN when the
  * window is empty).
  */
-pm_status pm_summary_quantile(const pm_summary *summary, double q, double *out);
+PM_MUST_USE pm_status pm_summary_quantile(const pm_summary *summary, double q, double *out);
 
 /**
  * Releases a summary series handle. NULL is ignored. Must not be called while another
@@ -1374,6 +1508,7 @@ void pm_summary_free(pm_summary *summary);
  * The series of `vec` for the `n` label values at `values`, in the order of the label
  * names, as a handle in `*out` to release with `pm_summary_free`. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_summary_vec_with(const pm_summary_vec *vec,
                               const char *const *values,
                               size_t n,
@@ -1382,6 +1517,7 @@ pm_status pm_summary_vec_with(const pm_summary_vec *vec,
 /**
  * Like `pm_summary_vec_with`, with `n` label names and `n` values as pairs in any order.
  */
+PM_MUST_USE
 pm_status pm_summary_vec_with_labels(const pm_summary_vec *vec,
                                      const char *const *names,
                                      const char *const *values,
@@ -1392,6 +1528,7 @@ pm_status pm_summary_vec_with_labels(const pm_summary_vec *vec,
  * Observes `v` into the series for the `n` label values at `values`, without keeping a
  * handle. Thread-safe.
  */
+PM_MUST_USE
 pm_status pm_summary_vec_observe(const pm_summary_vec *vec,
                                  const char *const *values,
                                  size_t n,

@@ -13,7 +13,7 @@ pub const OVERFLOW_VALUE: &str = "__overflow__";
 pub(crate) const MAX_VALUE_LENGTH: usize = 1 << 16;
 
 /// Most labels (declared plus constant) a metric may have.
-pub(crate) const MAX_LABELS: usize = 64;
+pub const MAX_LABELS: usize = 64;
 
 /// Shortest allowed `max_label_value_length`: room for a prefix plus the `~` and 8-hex suffix.
 pub(crate) const MIN_VALUE_LENGTH: usize = 16;

@@ -102,7 +102,9 @@ int main(void) {
     TRY(pm_pusher_stats(pusher, &s));
     char last_error[512] = "none";
     size_t needed = 0;
-    if (s.has_last_error) pm_pusher_last_error(pusher, last_error, sizeof last_error, &needed);
+    if (s.has_last_error &&
+        pm_pusher_last_error(pusher, last_error, sizeof last_error, &needed) != PM_OK)
+        snprintf(last_error, sizeof last_error, "(longer than %zu bytes)", sizeof last_error);
     printf("example_c: %d batches; pushes ok %llu failed %llu, requests %llu (retries %llu), "
            "%llu bytes sent, breaker %s, last error: %s\n",
            batches, (unsigned long long)s.pushes_ok, (unsigned long long)s.pushes_failed,

@@ -131,7 +131,9 @@ int main() try {
     std::string last_error = "none";
     if (s.has_last_error) {
         size_t needed = 0;
-        pm_pusher_last_error(push.get(), nullptr, 0, &needed);
+        // Asks for the size only: the empty buffer is too small by design.
+        pm_status size_only = pm_pusher_last_error(push.get(), nullptr, 0, &needed);
+        if (size_only != PM_ERR_BUFFER_TOO_SMALL) pm::check(size_only);
         std::vector<char> buf(needed);
         pm::check(pm_pusher_last_error(push.get(), buf.data(), buf.size(), &needed));
         last_error = buf.data();

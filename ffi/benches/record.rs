@@ -5,6 +5,7 @@
 //!
 //! cargo bench -p pushmetrics-ffi --bench record
 
+use pushmetrics::error::pm_status::PM_OK;
 use pushmetrics_core::Registry;
 use std::hint::black_box;
 use std::time::Instant;
@@ -58,36 +59,45 @@ fn main() {
     );
     assert_eq!(
         pushmetrics::registry::pm_registry_new(std::ptr::null(), &mut reg_p),
-        pushmetrics::error::pm_status::PM_OK
+        PM_OK
     );
-    pushmetrics::counter::pm_counter_new(
-        reg_p,
-        c"ffi_held_total".as_ptr(),
-        c"h".as_ptr(),
-        std::ptr::null(),
-        &mut held_p,
+    assert_eq!(
+        pushmetrics::counter::pm_counter_new(
+            reg_p,
+            c"ffi_held_total".as_ptr(),
+            c"h".as_ptr(),
+            std::ptr::null(),
+            &mut held_p,
+        ),
+        PM_OK
     );
     let names = [c"method".as_ptr(), c"code".as_ptr()];
-    pushmetrics::counter::pm_counter_vec_new(
-        reg_p,
-        c"ffi_lab_total".as_ptr(),
-        c"h".as_ptr(),
-        names.as_ptr(),
-        2,
-        std::ptr::null(),
-        &mut vec_p,
+    assert_eq!(
+        pushmetrics::counter::pm_counter_vec_new(
+            reg_p,
+            c"ffi_lab_total".as_ptr(),
+            c"h".as_ptr(),
+            names.as_ptr(),
+            2,
+            std::ptr::null(),
+            &mut vec_p,
+        ),
+        PM_OK
     );
     let values = [c"GET".as_ptr(), c"200".as_ptr()];
+    // Each status is checked, as bench/c/bench.c checks it.
     let ffi_held = ns_per_op(n, || {
-        pushmetrics::counter::pm_counter_inc(black_box(held_p), black_box(1.0));
+        let s = pushmetrics::counter::pm_counter_inc(black_box(held_p), black_box(1.0));
+        assert!(s == PM_OK, "pm_counter_inc failed");
     });
     let ffi_lab = ns_per_op(n / 10, || {
-        pushmetrics::counter::pm_counter_vec_inc(
+        let s = pushmetrics::counter::pm_counter_vec_inc(
             black_box(vec_p),
             black_box(values.as_ptr()),
             2,
             black_box(1.0),
         );
+        assert!(s == PM_OK, "pm_counter_vec_inc failed");
     });
     println!("rustffi held_inc {ffi_held:.2}");
     println!("rustffi labelled_inc {ffi_lab:.2}");

@@ -2,9 +2,9 @@
 
 use crate::error::pm_status;
 use crate::family::{
-    define, handle, labelled, labelled_call, release, series, series_by_name, series_call,
-    series_read, Definition,
+    define, labelled, labelled_call, series, series_by_name, series_call, series_read, Definition,
 };
+use crate::handle::{handle, release, Tagged};
 use crate::metric_options::{pm_metric_options, with_common_options};
 use crate::registry::pm_registry;
 use pushmetrics_core::metric::counter::CounterKind;
@@ -15,14 +15,14 @@ use std::ffi::c_char;
 /// labels) or `pm_counter_vec_with` (one label set); release with `pm_counter_free`.
 /// Thread-safe: any number of threads may record through the same handle; each call is one
 /// atomic operation. A handle stays valid after its registry is freed.
-pub struct pm_counter(Counter);
+pub struct pm_counter(Tagged<Counter>);
 
 /// A counter with labels, from `pm_counter_vec_new`; release with `pm_counter_vec_free`.
 /// Thread-safe.
-pub struct pm_counter_vec(CounterVec);
+pub struct pm_counter_vec(Tagged<CounterVec>);
 
-handle!(pm_counter, Counter);
-handle!(pm_counter_vec, CounterVec);
+handle!(pm_counter, Counter, Counter);
+handle!(pm_counter_vec, CounterVec, CounterVec);
 labelled!(CounterVec, Counter);
 
 fn build(d: Definition<'_>) -> MetricBuilder<'_, CounterKind> {
@@ -37,6 +37,7 @@ fn build(d: Definition<'_>) -> MetricBuilder<'_, CounterKind> {
 /// be NULL. The name must match [a-zA-Z_:][a-zA-Z0-9_:]* (PM_ERR_INVALID_NAME); the same
 /// name with another type, help or options is PM_ERR_CONFLICT. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_counter_new(
     registry: *const pm_registry,
     name: *const c_char,
@@ -55,6 +56,7 @@ pub extern "C" fn pm_counter_new(
 /// names must match [a-zA-Z_][a-zA-Z0-9_]* and not start with "__". `options` may be NULL.
 /// Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_counter_vec_new(
     registry: *const pm_registry,
     name: *const c_char,
@@ -81,12 +83,14 @@ pub extern "C" fn pm_counter_vec_new(
 /// Adds `v` (finite, >= 0; otherwise PM_ERR_INVALID_VALUE) to the counter series. The hot
 /// path: one atomic operation, no allocation, no lock. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_counter_inc(counter: *const pm_counter, v: f64) -> pm_status {
     series_call(counter, "counter", |c| c.inc_by(v))
 }
 
 /// The current value of the counter series (the estimate, when the metric samples).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_counter_get(counter: *const pm_counter, out: *mut f64) -> pm_status {
     series_read(counter, "counter", out, Counter::get)
 }
@@ -95,7 +99,7 @@ pub extern "C" fn pm_counter_get(counter: *const pm_counter, out: *mut f64) -> p
 /// ignored. Must not be called while another thread uses the same handle.
 #[no_mangle]
 pub extern "C" fn pm_counter_free(counter: *mut pm_counter) {
-    release(counter)
+    release(counter, "counter")
 }
 
 /// The series of `vec` for the `n` label values at `values`, in the order of the label
@@ -103,6 +107,7 @@ pub extern "C" fn pm_counter_free(counter: *mut pm_counter) {
 /// once, then record through the handle. PM_ERR_INVALID_LABELS if `n` differs from the
 /// number of label names. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_counter_vec_with(
     vec: *const pm_counter_vec,
     values: *const *const c_char,
@@ -114,6 +119,7 @@ pub extern "C" fn pm_counter_vec_with(
 
 /// Like `pm_counter_vec_with`, with `n` label names and `n` values as pairs in any order.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_counter_vec_with_labels(
     vec: *const pm_counter_vec,
     names: *const *const c_char,
@@ -128,6 +134,7 @@ pub extern "C" fn pm_counter_vec_with_labels(
 /// lookup per call; hold a `pm_counter` from `pm_counter_vec_with` on hot paths).
 /// Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_counter_vec_inc(
     vec: *const pm_counter_vec,
     values: *const *const c_char,
@@ -141,5 +148,5 @@ pub extern "C" fn pm_counter_vec_inc(
 /// NULL is ignored.
 #[no_mangle]
 pub extern "C" fn pm_counter_vec_free(vec: *mut pm_counter_vec) {
-    release(vec)
+    release(vec, "vec")
 }

@@ -12,7 +12,9 @@ use std::ffi::{c_char, c_int, CString};
 pub enum pm_status {
     /// Success.
     PM_OK = 0,
-    /// An argument is NULL, not valid UTF-8, or otherwise unusable (the message names it).
+    /// An argument is NULL, not valid UTF-8, or otherwise unusable (the message names it): a
+    /// handle of another type or one already freed, or a length above its cap
+    /// (PM_MAX_LABELS, PM_MAX_BUCKETS, PM_MAX_QUANTILES).
     PM_ERR_INVALID_ARGUMENT = 1,
     /// A metric or label name is malformed, reserved or given twice.
     PM_ERR_INVALID_NAME = 2,

@@ -1,38 +1,15 @@
 //! What the four metric types share at the border: defining a metric (checking name, help,
-//! label names and options), resolving a series of a labelled metric, and freeing handles.
-//! The per-type files only name the core calls.
+//! label names and options), resolving a series of a labelled metric, recording through a
+//! handle. The per-type files only name the core calls.
 
 use crate::error::{pm_status, Failure};
-use crate::ffi::{arg, arg_str, free_box, into_raw, opt_arg, with_strs, Out};
-use crate::metric_options::pm_metric_options;
+use crate::ffi::{arg_str, with_strs, Out};
+use crate::handle::{live, new_handle, optional, Handle};
+use crate::metric_options::{pm_metric_options, MetricOptions};
 use crate::panic::guard;
 use crate::registry::pm_registry;
 use pushmetrics_core::Registry;
 use std::ffi::c_char;
-
-/// An opaque handle type and the core value inside it.
-pub(crate) trait Handle: Sized {
-    type Inner;
-    fn wrap(inner: Self::Inner) -> Self;
-    fn inner(&self) -> &Self::Inner;
-}
-
-macro_rules! handle {
-    ($c:ident, $rust:ty) => {
-        impl $crate::family::Handle for $c {
-            type Inner = $rust;
-            #[inline(always)]
-            fn wrap(inner: $rust) -> Self {
-                $c(inner)
-            }
-            #[inline(always)]
-            fn inner(&self) -> &$rust {
-                &self.0
-            }
-        }
-    };
-}
-pub(crate) use handle;
 
 /// A labelled metric of the core: how to get one of its series.
 pub(crate) trait Labelled {
@@ -62,7 +39,7 @@ pub(crate) struct Definition<'a> {
     pub(crate) name: &'a str,
     pub(crate) help: &'a str,
     pub(crate) labels: &'a [&'a str],
-    pub(crate) options: &'a pm_metric_options,
+    pub(crate) options: &'a MetricOptions,
 }
 
 /// Checks the arguments of a metric constructor, calls `build`, and hands the new handle
@@ -80,11 +57,11 @@ pub(crate) fn define<H: Handle>(
         let out = Out::new(out, "out")?;
         // C callers often test `*out` after a failure: leave NULL there.
         out.write(std::ptr::null_mut());
-        let registry = &arg(registry, "registry")?.0;
+        let registry = live(registry, "registry")?;
         let name = arg_str(name, "name")?;
         let help = arg_str(help, "help")?;
-        let default = pm_metric_options::default();
-        let options = opt_arg(options).unwrap_or(&default);
+        let default = MetricOptions::default();
+        let options = optional(options, "options")?.unwrap_or(&default);
         let (names, n) = labelnames.unwrap_or((std::ptr::null(), 0));
         let inner = with_strs(names, n, "labelnames", |labels| {
             build(Definition {
@@ -95,7 +72,7 @@ pub(crate) fn define<H: Handle>(
                 options,
             })
         })??;
-        out.write(into_raw(H::wrap(inner)));
+        out.write(new_handle::<H>(inner));
         Ok(())
     })
 }
@@ -113,9 +90,9 @@ where
     guard(|| {
         let out = Out::new(out, "out")?;
         out.write(std::ptr::null_mut());
-        let vec = arg(vec, "vec")?.inner();
+        let vec = live(vec, "vec")?;
         let one = with_strs(values, n, "values", |v| vec.with(v))??;
-        out.write(into_raw(S::wrap(one)));
+        out.write(new_handle::<S>(one));
         Ok(())
     })
 }
@@ -134,7 +111,7 @@ where
     guard(|| {
         let out = Out::new(out, "out")?;
         out.write(std::ptr::null_mut());
-        let vec = arg(vec, "vec")?.inner();
+        let vec = live(vec, "vec")?;
         let one = with_strs(names, n, "names", |names| {
             with_strs(values, n, "values", |values| {
                 let pairs: Vec<(&str, &str)> =
@@ -142,7 +119,7 @@ where
                 vec.with_labels(&pairs)
             })
         })???;
-        out.write(into_raw(S::wrap(one)));
+        out.write(new_handle::<S>(one));
         Ok(())
     })
 }
@@ -156,7 +133,7 @@ pub(crate) fn labelled_call<V: Handle>(
     call: impl FnOnce(&V::Inner, &[&str]) -> pushmetrics_core::Result<()>,
 ) -> pm_status {
     guard(|| {
-        let vec = arg(vec, "vec")?.inner();
+        let vec = live(vec, "vec")?;
         with_strs(values, n, "values", |v| call(vec, v))??;
         Ok(())
     })
@@ -170,7 +147,7 @@ pub(crate) fn series_call<H: Handle>(
     call: impl FnOnce(&H::Inner) -> pushmetrics_core::Result<()>,
 ) -> pm_status {
     guard(|| {
-        call(arg(handle, name)?.inner())?;
+        call(live(handle, name)?)?;
         Ok(())
     })
 }
@@ -183,16 +160,8 @@ pub(crate) fn series_read<H: Handle, T>(
     read: impl FnOnce(&H::Inner) -> T,
 ) -> pm_status {
     guard(|| {
-        let h = arg(handle, name)?.inner();
+        let h = live(handle, name)?;
         Out::new(out, "out")?.write(read(h));
         Ok(())
     })
-}
-
-/// Frees any handle; NULL is ignored.
-pub(crate) fn release<H>(handle: *mut H) {
-    let _ = guard(|| {
-        free_box(handle);
-        Ok(())
-    });
 }

@@ -1,32 +1,10 @@
-//! Conversions at the border: C pointers to Rust references, C strings to `&str`, Rust
-//! values to boxed opaque handles and back, and results into caller-owned memory. Every
-//! check names the argument, so `pm_last_error_message` tells the caller which one was bad.
+//! Conversions at the border: C strings to `&str`, C arrays to slices (their lengths checked
+//! against the documented caps first), and results into caller-owned memory. Every check
+//! names the argument, so `pm_last_error_message` tells the caller which one was bad.
+//! Handles are checked in `handle.rs`.
 
 use crate::error::{pm_status, Failure};
 use std::ffi::{c_char, CStr};
-
-/// `p` as a reference, or an error naming `name` when it is NULL.
-#[inline(always)]
-pub(crate) fn arg<'a, T>(p: *const T, name: &str) -> Result<&'a T, Failure> {
-    // SAFETY: the caller passes NULL or a pointer this library handed out (documented on
-    // every function); NULL is refused here.
-    match unsafe { p.as_ref() } {
-        Some(r) => Ok(r),
-        None => Err(null(name)),
-    }
-}
-
-/// `p` as a reference, or `None` when it is NULL (an optional argument).
-pub(crate) fn opt_arg<'a, T>(p: *const T) -> Option<&'a T> {
-    // SAFETY: as in `arg`.
-    unsafe { p.as_ref() }
-}
-
-/// `p` as a mutable reference, or an error naming `name` when it is NULL.
-pub(crate) fn arg_mut<'a, T>(p: *mut T, name: &str) -> Result<&'a mut T, Failure> {
-    // SAFETY: as in `arg`; C must not use the object from two threads while it changes.
-    unsafe { p.as_mut() }.ok_or_else(|| null(name))
-}
 
 #[cold]
 pub(crate) fn null(name: &str) -> Failure {
@@ -52,8 +30,52 @@ fn not_utf8(name: &str, e: std::str::Utf8Error) -> Failure {
     ))
 }
 
-/// `n` elements at `p`; NULL is allowed only when `n` is 0.
-pub(crate) fn arg_slice<'a, T>(p: *const T, n: usize, name: &str) -> Result<&'a [T], Failure> {
+/// The most elements a C array argument may have, and the header constant that says so.
+pub(crate) struct Cap {
+    pub(crate) max: usize,
+    pub(crate) constant: &'static str,
+}
+
+pub(crate) const LABELS: Cap = Cap {
+    max: crate::PM_MAX_LABELS,
+    constant: "PM_MAX_LABELS",
+};
+pub(crate) const BUCKETS: Cap = Cap {
+    max: crate::PM_MAX_BUCKETS,
+    constant: "PM_MAX_BUCKETS",
+};
+pub(crate) const QUANTILES: Cap = Cap {
+    max: crate::PM_MAX_QUANTILES,
+    constant: "PM_MAX_QUANTILES",
+};
+
+/// Refuses a count above its cap, before anything is read, written or allocated for it:
+/// a wrong length must not turn into a wild read or a huge allocation.
+#[inline(always)]
+pub(crate) fn check_count(n: usize, len_name: &str, of: &str, cap: &Cap) -> Result<(), Failure> {
+    if n > cap.max {
+        return Err(too_many(n, len_name, of, cap));
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn too_many(n: usize, len_name: &str, of: &str, cap: &Cap) -> Failure {
+    Failure::invalid_argument(format!(
+        "argument `{len_name}` is {n} (the length of `{of}`), but at most {} are accepted ({})",
+        cap.max, cap.constant
+    ))
+}
+
+/// `n` elements at `p`, at most `cap.max`; NULL is allowed only when `n` is 0.
+pub(crate) fn arg_slice<'a, T>(
+    p: *const T,
+    n: usize,
+    name: &str,
+    cap: &Cap,
+) -> Result<&'a [T], Failure> {
+    check_count(n, "n", name, cap)?;
     if n == 0 {
         return Ok(&[]);
     }
@@ -67,7 +89,8 @@ pub(crate) fn arg_slice<'a, T>(p: *const T, n: usize, name: &str) -> Result<&'a 
 /// Label values on the stack up to this many; more take one allocation.
 const INLINE_STRS: usize = 8;
 
-/// Runs `f` on `n` C strings at `p` as `&str`s, without allocating for up to eight.
+/// Runs `f` on `n` C strings at `p` as `&str`s, without allocating for up to eight. These are
+/// label names or values: `n` may be at most PM_MAX_LABELS.
 #[inline]
 pub(crate) fn with_strs<R>(
     p: *const *const c_char,
@@ -75,7 +98,7 @@ pub(crate) fn with_strs<R>(
     name: &str,
     f: impl FnOnce(&[&str]) -> R,
 ) -> Result<R, Failure> {
-    let ptrs = arg_slice(p, n, name)?;
+    let ptrs = arg_slice(p, n, name, &LABELS)?;
     if n <= INLINE_STRS {
         let mut buf = [""; INLINE_STRS];
         for (i, s) in ptrs.iter().enumerate() {
@@ -144,19 +167,6 @@ impl<T> Out<T> {
     }
 }
 
-/// Moves `v` to the heap and gives its address to C; `free_box` takes it back.
-pub(crate) fn into_raw<T>(v: T) -> *mut T {
-    Box::into_raw(Box::new(v))
-}
-
-/// Drops a value made by `into_raw`; NULL is ignored.
-pub(crate) fn free_box<T>(p: *mut T) {
-    if !p.is_null() {
-        // SAFETY: per the documented contract, `p` came from `into_raw` and is freed once.
-        drop(unsafe { Box::from_raw(p) });
-    }
-}
-
 /// Writes `text` and a NUL into `buf` if `cap` allows, and the size needed (NUL included)
 /// into `needed`. A too small buffer is left untouched and gives `PM_ERR_BUFFER_TOO_SMALL`.
 pub(crate) fn copy_to_buffer(
@@ -166,6 +176,11 @@ pub(crate) fn copy_to_buffer(
     needed: *mut usize,
 ) -> Result<(), Failure> {
     let needed = Out::new(needed, "needed")?;
+    if cap > isize::MAX as usize {
+        return Err(Failure::invalid_argument(format!(
+            "argument `cap` is {cap}, more than any buffer can hold (PTRDIFF_MAX)"
+        )));
+    }
     if buf.is_null() && cap > 0 {
         return Err(null("buf"));
     }

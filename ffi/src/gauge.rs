@@ -2,9 +2,9 @@
 
 use crate::error::pm_status;
 use crate::family::{
-    define, handle, labelled, labelled_call, release, series, series_by_name, series_call,
-    series_read, Definition,
+    define, labelled, labelled_call, series, series_by_name, series_call, series_read, Definition,
 };
+use crate::handle::{handle, release, Tagged};
 use crate::metric_options::{pm_metric_options, with_common_options};
 use crate::registry::pm_registry;
 use pushmetrics_core::metric::gauge::GaugeKind;
@@ -14,14 +14,14 @@ use std::ffi::c_char;
 /// One gauge series: a value that goes up and down. From `pm_gauge_new` or
 /// `pm_gauge_vec_with`; release with `pm_gauge_free`. Thread-safe; a handle stays valid
 /// after its registry is freed.
-pub struct pm_gauge(Gauge);
+pub struct pm_gauge(Tagged<Gauge>);
 
 /// A gauge with labels, from `pm_gauge_vec_new`; release with `pm_gauge_vec_free`.
 /// Thread-safe.
-pub struct pm_gauge_vec(GaugeVec);
+pub struct pm_gauge_vec(Tagged<GaugeVec>);
 
-handle!(pm_gauge, Gauge);
-handle!(pm_gauge_vec, GaugeVec);
+handle!(pm_gauge, Gauge, Gauge);
+handle!(pm_gauge_vec, GaugeVec, GaugeVec);
 labelled!(GaugeVec, Gauge);
 
 fn build(d: Definition<'_>) -> MetricBuilder<'_, GaugeKind> {
@@ -32,6 +32,7 @@ fn build(d: Definition<'_>) -> MetricBuilder<'_, GaugeKind> {
 /// series handle in `*out`, to release with `pm_gauge_free`. `options` may be NULL; gauges
 /// cannot be sampled (PM_ERR_INVALID_CONFIG). Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_new(
     registry: *const pm_registry,
     name: *const c_char,
@@ -48,6 +49,7 @@ pub extern "C" fn pm_gauge_new(
 /// Defines a gauge with the `n` label names at `labelnames` (or returns the existing
 /// identical one) and gives it in `*out`, to release with `pm_gauge_vec_free`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_vec_new(
     registry: *const pm_registry,
     name: *const c_char,
@@ -73,6 +75,7 @@ pub extern "C" fn pm_gauge_vec_new(
 
 /// Sets the gauge series to `v`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_set(gauge: *const pm_gauge, v: f64) -> pm_status {
     series_call(gauge, "gauge", |g| {
         g.set(v);
@@ -82,6 +85,7 @@ pub extern "C" fn pm_gauge_set(gauge: *const pm_gauge, v: f64) -> pm_status {
 
 /// Adds `v` (which may be negative) to the gauge series. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_add(gauge: *const pm_gauge, v: f64) -> pm_status {
     series_call(gauge, "gauge", |g| {
         g.add(v);
@@ -91,6 +95,7 @@ pub extern "C" fn pm_gauge_add(gauge: *const pm_gauge, v: f64) -> pm_status {
 
 /// Subtracts `v` from the gauge series. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_sub(gauge: *const pm_gauge, v: f64) -> pm_status {
     series_call(gauge, "gauge", |g| {
         g.sub(v);
@@ -100,6 +105,7 @@ pub extern "C" fn pm_gauge_sub(gauge: *const pm_gauge, v: f64) -> pm_status {
 
 /// Adds one to the gauge series. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_inc(gauge: *const pm_gauge) -> pm_status {
     series_call(gauge, "gauge", |g| {
         g.inc();
@@ -109,6 +115,7 @@ pub extern "C" fn pm_gauge_inc(gauge: *const pm_gauge) -> pm_status {
 
 /// Subtracts one from the gauge series. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_dec(gauge: *const pm_gauge) -> pm_status {
     series_call(gauge, "gauge", |g| {
         g.dec();
@@ -118,6 +125,7 @@ pub extern "C" fn pm_gauge_dec(gauge: *const pm_gauge) -> pm_status {
 
 /// Sets the gauge series to the current Unix time in seconds. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_set_to_current_time(gauge: *const pm_gauge) -> pm_status {
     series_call(gauge, "gauge", |g| {
         g.set_to_current_time();
@@ -127,6 +135,7 @@ pub extern "C" fn pm_gauge_set_to_current_time(gauge: *const pm_gauge) -> pm_sta
 
 /// The current value of the gauge series.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_get(gauge: *const pm_gauge, out: *mut f64) -> pm_status {
     series_read(gauge, "gauge", out, Gauge::get)
 }
@@ -135,12 +144,13 @@ pub extern "C" fn pm_gauge_get(gauge: *const pm_gauge, out: *mut f64) -> pm_stat
 /// called while another thread uses the same handle.
 #[no_mangle]
 pub extern "C" fn pm_gauge_free(gauge: *mut pm_gauge) {
-    release(gauge)
+    release(gauge, "gauge")
 }
 
 /// The series of `vec` for the `n` label values at `values`, in the order of the label
 /// names, as a handle in `*out` to release with `pm_gauge_free`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_vec_with(
     vec: *const pm_gauge_vec,
     values: *const *const c_char,
@@ -152,6 +162,7 @@ pub extern "C" fn pm_gauge_vec_with(
 
 /// Like `pm_gauge_vec_with`, with `n` label names and `n` values as pairs in any order.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_vec_with_labels(
     vec: *const pm_gauge_vec,
     names: *const *const c_char,
@@ -165,6 +176,7 @@ pub extern "C" fn pm_gauge_vec_with_labels(
 /// Sets the series for the `n` label values at `values` to `v`, without keeping a handle.
 /// Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_vec_set(
     vec: *const pm_gauge_vec,
     values: *const *const c_char,
@@ -177,6 +189,7 @@ pub extern "C" fn pm_gauge_vec_set(
 /// Adds `v` (which may be negative) to the series for the `n` label values at `values`,
 /// without keeping a handle. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_gauge_vec_add(
     vec: *const pm_gauge_vec,
     values: *const *const c_char,
@@ -189,5 +202,5 @@ pub extern "C" fn pm_gauge_vec_add(
 /// Releases a labelled gauge handle. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn pm_gauge_vec_free(vec: *mut pm_gauge_vec) {
-    release(vec)
+    release(vec, "vec")
 }

@@ -10,6 +10,7 @@ mod family;
 mod ffi;
 mod fork;
 pub mod gauge;
+mod handle;
 pub mod histogram;
 pub mod log;
 pub mod metric_options;
@@ -25,6 +26,23 @@ use std::ffi::c_char;
 /// The version of the C ABI this header describes. It changes only when a function or type
 /// changes incompatibly; compare it with `pm_abi_version()` to detect a mismatched library.
 pub const PM_ABI_VERSION: u32 = 1;
+
+/// Most label names, label values or (name, value) pairs one call takes: a metric has at
+/// most this many labels, declared and constant together. A larger count is refused with
+/// PM_ERR_INVALID_ARGUMENT before the array is read.
+pub const PM_MAX_LABELS: usize = 64;
+
+/// Most bucket bounds of a histogram (`pm_metric_options_set_buckets`) and most bounds
+/// `pm_linear_buckets` and `pm_exponential_buckets` write. A larger count is refused with
+/// PM_ERR_INVALID_ARGUMENT before anything is read, written or allocated.
+pub const PM_MAX_BUCKETS: usize = 4096;
+
+/// Most quantiles of a summary (`pm_metric_options_set_quantiles`). A larger count is
+/// refused with PM_ERR_INVALID_ARGUMENT before the array is read.
+pub const PM_MAX_QUANTILES: usize = 256;
+
+// The border and the core agree on the label limit.
+const _: () = assert!(PM_MAX_LABELS == pushmetrics_core::cardinality::MAX_LABELS);
 
 /// The library version, e.g. "0.1.0". A static string; do not free it.
 #[no_mangle]

@@ -2,7 +2,8 @@
 //! read its health, overall and per remote-write receiver.
 
 use crate::error::pm_status;
-use crate::ffi::{arg, copy_to_buffer, free_box, into_raw, Out};
+use crate::ffi::{copy_to_buffer, Out};
+use crate::handle::{handle, live, new_handle, release, Tagged};
 use crate::panic::guard;
 use crate::pusher_config::pm_pusher_config;
 use crate::registry::pm_registry;
@@ -19,7 +20,9 @@ use std::time::Duration;
 /// `pm_pusher_free`. Thread-safe: any thread may flush, read stats or shut down,
 /// concurrently with recording threads. After a fork() the child gets a pusher of its own
 /// (see `pm_pusher_start`).
-pub struct pm_pusher(Pusher);
+pub struct pm_pusher(Tagged<Pusher>);
+
+handle!(pm_pusher, Pusher, Pusher);
 
 /// Starts a pusher for `registry` with the options of `config` and gives it in `*out`.
 /// The first push happens after a random fraction (`jitter`) of the interval, then every
@@ -32,6 +35,7 @@ pub struct pm_pusher(Pusher);
 /// extra grouping label pid=<child pid>, and its counters, histograms and summaries start
 /// again from zero, so the parent's numbers are never counted twice.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_start(
     config: *const pm_pusher_config,
     registry: *const pm_registry,
@@ -40,10 +44,10 @@ pub extern "C" fn pm_pusher_start(
     guard(|| {
         let out = Out::new(out, "out")?;
         out.write(std::ptr::null_mut());
-        let builder = arg(config, "config")?.builder();
-        let registry = &arg(registry, "registry")?.0;
+        let builder = live(config, "config")?.builder();
+        let registry = live(registry, "registry")?;
         crate::fork::install_handlers();
-        out.write(into_raw(pm_pusher(builder.start(registry)?)));
+        out.write(new_handle::<pm_pusher>(builder.start(registry)?));
         Ok(())
     })
 }
@@ -53,13 +57,14 @@ pub extern "C" fn pm_pusher_start(
 /// PM_ERR_TIMEOUT if the time passed (the push goes on in the background), PM_ERR_PUSH if
 /// it failed, PM_ERR_SHUT_DOWN after `pm_pusher_shutdown`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_flush(
     pusher: *const pm_pusher,
     timeout_ms: u64,
     report: *mut pm_flush_report,
 ) -> pm_status {
     guard(|| {
-        let p = &arg(pusher, "pusher")?.0;
+        let p = live(pusher, "pusher")?;
         let r = p.flush(Duration::from_millis(timeout_ms))?;
         write_report(report, &r)
     })
@@ -70,20 +75,20 @@ pub extern "C" fn pm_pusher_flush(
 /// does nothing. PM_ERR_TIMEOUT or PM_ERR_PUSH if the final push did not get through (the
 /// thread is stopped either way once the timeout passes). Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_shutdown(pusher: *const pm_pusher, timeout_ms: u64) -> pm_status {
     guard(|| {
-        arg(pusher, "pusher")?
-            .0
-            .shutdown(Duration::from_millis(timeout_ms))?;
+        live(pusher, "pusher")?.shutdown(Duration::from_millis(timeout_ms))?;
         Ok(())
     })
 }
 
 /// Whether `pm_pusher_shutdown` has been called, into `*out`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_is_shut_down(pusher: *const pm_pusher, out: *mut bool) -> pm_status {
     guard(|| {
-        let p = &arg(pusher, "pusher")?.0;
+        let p = live(pusher, "pusher")?;
         Out::new(out, "out")?.write(p.is_shut_down());
         Ok(())
     })
@@ -92,16 +97,18 @@ pub extern "C" fn pm_pusher_is_shut_down(pusher: *const pm_pusher, out: *mut boo
 /// The pusher's health counters into the caller's `*out` (set `out->size =
 /// sizeof(pm_stats)` first). Works before and after shutdown. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_stats(pusher: *const pm_pusher, out: *mut pm_stats) -> pm_status {
-    guard(|| write_stats(out, &arg(pusher, "pusher")?.0.stats()))
+    guard(|| write_stats(out, &live(pusher, "pusher")?.stats()))
 }
 
 /// Whether the last successful push is recent (within three intervals; before the first
 /// success, within three intervals of the start), into `*out`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_healthy(pusher: *const pm_pusher, out: *mut bool) -> pm_status {
     guard(|| {
-        let p = &arg(pusher, "pusher")?.0;
+        let p = live(pusher, "pusher")?;
         Out::new(out, "out")?.write(p.healthy());
         Ok(())
     })
@@ -112,6 +119,7 @@ pub extern "C" fn pm_pusher_healthy(pusher: *const pm_pusher, out: *mut bool) ->
 /// size needed, NUL included; PM_ERR_BUFFER_TOO_SMALL (nothing written) if `cap` is
 /// smaller. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_last_error(
     pusher: *const pm_pusher,
     buf: *mut c_char,
@@ -119,7 +127,7 @@ pub extern "C" fn pm_pusher_last_error(
     needed: *mut usize,
 ) -> pm_status {
     guard(|| {
-        let stats = arg(pusher, "pusher")?.0.stats();
+        let stats = live(pusher, "pusher")?.stats();
         let text = stats.last_error.unwrap_or_default();
         copy_to_buffer(text.as_bytes(), buf, cap, needed)
     })
@@ -128,13 +136,14 @@ pub extern "C" fn pm_pusher_last_error(
 /// The group URL the pusher pushes to, credentials removed, into `buf` as
 /// `pm_pusher_last_error` does. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_url(
     pusher: *const pm_pusher,
     buf: *mut c_char,
     cap: usize,
     needed: *mut usize,
 ) -> pm_status {
-    guard(|| copy_to_buffer(arg(pusher, "pusher")?.0.url().as_bytes(), buf, cap, needed))
+    guard(|| copy_to_buffer(live(pusher, "pusher")?.url().as_bytes(), buf, cap, needed))
 }
 
 /// One remote-write receiver's health counters into the caller's `*out` (set `out->size =
@@ -144,13 +153,14 @@ pub extern "C" fn pm_pusher_url(
 /// it is out of range (a Pushgateway pusher has none). Works before and after shutdown.
 /// Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_receiver_stats(
     pusher: *const pm_pusher,
     index: usize,
     out: *mut pm_receiver_stats,
 ) -> pm_status {
     guard(|| {
-        let stats = arg(pusher, "pusher")?.0.stats();
+        let stats = live(pusher, "pusher")?.stats();
         write_receiver_stats(out, receiver(&stats, index)?)
     })
 }
@@ -159,6 +169,7 @@ pub extern "C" fn pm_pusher_receiver_stats(
 /// as `pm_pusher_last_error` does. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as
 /// for `pm_pusher_receiver_stats`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_receiver_url(
     pusher: *const pm_pusher,
     index: usize,
@@ -167,7 +178,7 @@ pub extern "C" fn pm_pusher_receiver_url(
     needed: *mut usize,
 ) -> pm_status {
     guard(|| {
-        let stats = arg(pusher, "pusher")?.0.stats();
+        let stats = live(pusher, "pusher")?.stats();
         let url = &receiver(&stats, index)?.url;
         copy_to_buffer(url.as_bytes(), buf, cap, needed)
     })
@@ -178,6 +189,7 @@ pub extern "C" fn pm_pusher_receiver_url(
 /// empty string if none. PM_ERR_INVALID_ARGUMENT if `index` is out of range, as for
 /// `pm_pusher_receiver_stats`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_receiver_last_error(
     pusher: *const pm_pusher,
     index: usize,
@@ -186,7 +198,7 @@ pub extern "C" fn pm_pusher_receiver_last_error(
     needed: *mut usize,
 ) -> pm_status {
     guard(|| {
-        let stats = arg(pusher, "pusher")?.0.stats();
+        let stats = live(pusher, "pusher")?.stats();
         let text = receiver(&stats, index)?
             .last_error
             .as_deref()
@@ -200,8 +212,5 @@ pub extern "C" fn pm_pusher_receiver_last_error(
 /// final push. NULL is ignored. Must not be called while another thread uses the pusher.
 #[no_mangle]
 pub extern "C" fn pm_pusher_free(pusher: *mut pm_pusher) {
-    let _ = guard(|| {
-        free_box(pusher);
-        Ok(())
-    });
+    release(pusher, "pusher")
 }

@@ -3,7 +3,8 @@
 //! at any point and one config may start any number of pushers.
 
 use crate::error::{pm_status, Failure};
-use crate::ffi::{arg, arg_mut, arg_str, free_box, into_raw, Out};
+use crate::ffi::{arg_str, Out};
+use crate::handle::{handle, live, live_mut, new_handle, release, Tagged};
 use crate::panic::guard;
 use pushmetrics_core::{Format, Method, Pusher, PusherBuilder, Target};
 use std::ffi::c_char;
@@ -20,13 +21,18 @@ type Setter = Arc<dyn Fn(PusherBuilder) -> PusherBuilder + Send + Sync>;
 /// option). `PUSHMETRICS_*` environment variables override the code unless
 /// `pm_pusher_config_ignore_env` was called. Not thread-safe: do not change one config from
 /// two threads at once.
+pub struct pm_pusher_config(Tagged<PusherConfig>);
+
+handle!(pm_pusher_config, PusherConfig, PusherConfig);
+
+/// What a `pm_pusher_config` holds: the URL and the recorded setters.
 #[derive(Default)]
-pub struct pm_pusher_config {
+pub(crate) struct PusherConfig {
     url: String,
     setters: Vec<Setter>,
 }
 
-impl pm_pusher_config {
+impl PusherConfig {
     /// A core builder with every recorded option applied in order.
     pub(crate) fn builder(&self) -> PusherBuilder {
         self.setters
@@ -39,9 +45,10 @@ impl pm_pusher_config {
 /// are required before start. `*out` receives an object to release with
 /// `pm_pusher_config_free`.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_new(out: *mut *mut pm_pusher_config) -> pm_status {
     guard(|| {
-        Out::new(out, "out")?.write(into_raw(pm_pusher_config::default()));
+        Out::new(out, "out")?.write(new_handle::<pm_pusher_config>(PusherConfig::default()));
         Ok(())
     })
 }
@@ -49,17 +56,14 @@ pub extern "C" fn pm_pusher_config_new(out: *mut *mut pm_pusher_config) -> pm_st
 /// Releases pusher options; pushers started from them keep running. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn pm_pusher_config_free(config: *mut pm_pusher_config) {
-    let _ = guard(|| {
-        free_box(config);
-        Ok(())
-    });
+    release(config, "config")
 }
 
 fn record(
     config: *mut pm_pusher_config,
     f: impl Fn(PusherBuilder) -> PusherBuilder + Send + Sync + 'static,
 ) -> Result<(), Failure> {
-    arg_mut(config, "config")?.setters.push(Arc::new(f));
+    live_mut(config, "config")?.setters.push(Arc::new(f));
     Ok(())
 }
 
@@ -79,13 +83,14 @@ fn text(p: *const c_char, name: &str) -> Result<String, Failure> {
 /// e.g. `http://prometheus:9090/api/v1/write`. Replaces the URL set before, but keeps the
 /// receivers added with `pm_pusher_config_add_url`.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_url(
     config: *mut pm_pusher_config,
     url: *const c_char,
 ) -> pm_status {
     guard(|| {
         let url = text(url, "url")?;
-        arg_mut(config, "config")?.url = url;
+        live_mut(config, "config")?.url = url;
         Ok(())
     })
 }
@@ -94,6 +99,7 @@ pub extern "C" fn pm_pusher_config_set_url(
 /// and to every URL added with `pm_pusher_config_add_url`), any case.
 /// PM_ERR_INVALID_CONFIG naming the value otherwise.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_target(
     config: *mut pm_pusher_config,
     target: *const c_char,
@@ -110,6 +116,7 @@ pub extern "C" fn pm_pusher_config_set_target(
 /// delays the others. With target "pushgateway", `pm_pusher_start` refuses added URLs
 /// (PM_ERR_INVALID_CONFIG).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_add_url(
     config: *mut pm_pusher_config,
     url: *const c_char,
@@ -123,6 +130,7 @@ pub extern "C" fn pm_pusher_config_add_url(
 /// The job name (required): the first part of the Pushgateway group; for remote write, the
 /// `job` label of every series.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_job(
     config: *mut pm_pusher_config,
     job: *const c_char,
@@ -136,6 +144,7 @@ pub extern "C" fn pm_pusher_config_set_job(
 /// Adds the grouping label `name="value"` to the group (any UTF-8 value; sent
 /// base64url-encoded); for remote write, a label of every series.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_add_grouping(
     config: *mut pm_pusher_config,
     name: *const c_char,
@@ -150,6 +159,7 @@ pub extern "C" fn pm_pusher_config_add_grouping(
 /// "PUT" (replace the whole group, the default) or "POST" (replace only the pushed
 /// families), any case. PM_ERR_INVALID_CONFIG otherwise.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_method(
     config: *mut pm_pusher_config,
     method: *const c_char,
@@ -162,6 +172,7 @@ pub extern "C" fn pm_pusher_config_set_method(
 
 /// "text" (the default) or "protobuf", any case. PM_ERR_INVALID_CONFIG otherwise.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_format(
     config: *mut pm_pusher_config,
     format: *const c_char,
@@ -174,12 +185,14 @@ pub extern "C" fn pm_pusher_config_set_format(
 
 /// Compress request bodies with gzip (default false).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_gzip(config: *mut pm_pusher_config, on: bool) -> pm_status {
     set(config, move |b| b.gzip(on))
 }
 
 /// Time between pushes in milliseconds (default 10000).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_interval_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -190,6 +203,7 @@ pub extern "C" fn pm_pusher_config_set_interval_ms(
 /// Random delay of the first push as a fraction of the interval, 0..1 (default 0.1), so a
 /// fleet started together does not push in lock-step.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_jitter(
     config: *mut pm_pusher_config,
     fraction: f64,
@@ -199,6 +213,7 @@ pub extern "C" fn pm_pusher_config_set_jitter(
 
 /// Time one flush may take, retries included, in milliseconds (default min(interval, 10 s)).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_flush_deadline_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -208,6 +223,7 @@ pub extern "C" fn pm_pusher_config_set_flush_deadline_ms(
 
 /// Time to establish a connection in milliseconds (default 2000).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_connect_timeout_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -219,6 +235,7 @@ pub extern "C" fn pm_pusher_config_set_connect_timeout_ms(
 
 /// Time one request may take in milliseconds (default 5000).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_request_timeout_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -230,6 +247,7 @@ pub extern "C" fn pm_pusher_config_set_request_timeout_ms(
 
 /// Attempts per request, the first included (default 3; at least 1).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_max_attempts(
     config: *mut pm_pusher_config,
     n: u32,
@@ -240,6 +258,7 @@ pub extern "C" fn pm_pusher_config_set_max_attempts(
 /// Backoff before the first retry in milliseconds (default 100); doubles per retry, with
 /// full jitter.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_backoff_base_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -249,6 +268,7 @@ pub extern "C" fn pm_pusher_config_set_backoff_base_ms(
 
 /// Longest backoff between retries in milliseconds (default 5000).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_backoff_max_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -259,6 +279,7 @@ pub extern "C" fn pm_pusher_config_set_backoff_max_ms(
 /// Retries allowed as a fraction of requests (default 0.2), so a fleet cannot storm a
 /// struggling gateway.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_retry_budget(
     config: *mut pm_pusher_config,
     fraction: f64,
@@ -268,6 +289,7 @@ pub extern "C" fn pm_pusher_config_set_retry_budget(
 
 /// Consecutive failed flushes that open the circuit breaker (default 5; 0 = never).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_breaker_threshold(
     config: *mut pm_pusher_config,
     n: u32,
@@ -278,6 +300,7 @@ pub extern "C" fn pm_pusher_config_set_breaker_threshold(
 /// How long the open breaker waits before one probe, in milliseconds (default 30000;
 /// doubles per failed probe, up to 8x).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_breaker_open_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -288,6 +311,7 @@ pub extern "C" fn pm_pusher_config_set_breaker_open_ms(
 /// Largest request body in bytes (default 16 MiB, at least 1024); bigger pushes are split
 /// between metric families.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_max_body_bytes(
     config: *mut pm_pusher_config,
     n: usize,
@@ -297,6 +321,7 @@ pub extern "C" fn pm_pusher_config_set_max_body_bytes(
 
 /// Remote write only: most samples in one request (default 2000, 1 to 1000000).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_max_samples_per_send(
     config: *mut pm_pusher_config,
     n: usize,
@@ -307,6 +332,7 @@ pub extern "C" fn pm_pusher_config_set_max_samples_per_send(
 /// Remote write only: requests in flight at once per receiver (default 4, 1 to 64). The
 /// samples of one series always travel in the same lane, so they arrive in time order.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_max_in_flight(
     config: *mut pm_pusher_config,
     n: usize,
@@ -318,6 +344,7 @@ pub extern "C" fn pm_pusher_config_set_max_in_flight(
 /// 500000, at least 1), so an outage cannot grow memory without bound. Past it the oldest
 /// requests are dropped and counted in `pm_stats.samples_dropped`.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_max_pending_samples(
     config: *mut pm_pusher_config,
     n: usize,
@@ -329,6 +356,7 @@ pub extern "C" fn pm_pusher_config_set_max_pending_samples(
 /// Prometheus staleness marker (default true), so a finished job's series stop at once
 /// instead of lingering in queries for the 5-minute lookback.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_staleness_markers(
     config: *mut pm_pusher_config,
     on: bool,
@@ -338,6 +366,7 @@ pub extern "C" fn pm_pusher_config_set_staleness_markers(
 
 /// Delete the group from the gateway at shutdown (default false).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_delete_on_shutdown(
     config: *mut pm_pusher_config,
     on: bool,
@@ -347,6 +376,7 @@ pub extern "C" fn pm_pusher_config_set_delete_on_shutdown(
 
 /// Push the pushmetrics_* self-metrics too (default true).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_self_metrics(
     config: *mut pm_pusher_config,
     on: bool,
@@ -357,6 +387,7 @@ pub extern "C" fn pm_pusher_config_set_self_metrics(
 /// Bound of the final flush when a pusher is freed without `pm_pusher_shutdown`, in
 /// milliseconds (default 5000).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_shutdown_timeout_ms(
     config: *mut pm_pusher_config,
     ms: u64,
@@ -368,6 +399,7 @@ pub extern "C" fn pm_pusher_config_set_shutdown_timeout_ms(
 
 /// HTTP basic authentication with `user` and `password` (never logged).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_basic_auth(
     config: *mut pm_pusher_config,
     user: *const c_char,
@@ -381,6 +413,7 @@ pub extern "C" fn pm_pusher_config_set_basic_auth(
 
 /// Sends `Authorization: Bearer <token>` (never logged).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_bearer_token(
     config: *mut pm_pusher_config,
     token: *const c_char,
@@ -393,6 +426,7 @@ pub extern "C" fn pm_pusher_config_set_bearer_token(
 
 /// Adds the header `name: value` to every request.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_add_header(
     config: *mut pm_pusher_config,
     name: *const c_char,
@@ -407,6 +441,7 @@ pub extern "C" fn pm_pusher_config_add_header(
 /// PEM file of CA certificates to trust in addition to the host's store (the system CAs,
 /// as OpenSSL finds them: SSL_CERT_FILE and SSL_CERT_DIR are honoured). Read at start.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_ca_file(
     config: *mut pm_pusher_config,
     path: *const c_char,
@@ -420,6 +455,7 @@ pub extern "C" fn pm_pusher_config_set_ca_file(
 /// Trust only the CAs of the ca_file, not the host's store (default false). Needs
 /// pm_pusher_config_set_ca_file; without it pm_pusher_start fails with PM_ERR_INVALID_CONFIG.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_ca_file_only(
     config: *mut pm_pusher_config,
     on: bool,
@@ -429,6 +465,7 @@ pub extern "C" fn pm_pusher_config_set_ca_file_only(
 
 /// PEM files of a client certificate and its key, for mutual TLS (read at start).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_set_client_cert(
     config: *mut pm_pusher_config,
     cert_path: *const c_char,
@@ -443,6 +480,7 @@ pub extern "C" fn pm_pusher_config_set_client_cert(
 /// Do not read the PUSHMETRICS_* environment variables (by default they override the
 /// options set in code, so an operator can redirect or tune a binary without rebuilding).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_ignore_env(config: *mut pm_pusher_config) -> pm_status {
     set(config, PusherBuilder::ignore_env)
 }
@@ -452,14 +490,15 @@ pub extern "C" fn pm_pusher_config_ignore_env(config: *mut pm_pusher_config) -> 
 /// otherwise set `report->size = sizeof(pm_flush_report)` first. Blocks up to the flush
 /// deadline. PM_ERR_PUSH if the push failed. Thread-safe with respect to the registry.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_push_once(
     config: *const pm_pusher_config,
     registry: *const crate::registry::pm_registry,
     report: *mut crate::stats::pm_flush_report,
 ) -> pm_status {
     guard(|| {
-        let b = arg(config, "config")?.builder();
-        let r = &arg(registry, "registry")?.0;
+        let b = live(config, "config")?.builder();
+        let r = live(registry, "registry")?;
         let rep = b.push_once(r)?;
         crate::stats::write_report(report, &rep)
     })
@@ -468,9 +507,10 @@ pub extern "C" fn pm_pusher_config_push_once(
 /// Deletes the group (job plus grouping labels) from the gateway, now, on the calling
 /// thread. Blocks up to the flush deadline.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_pusher_config_delete_once(config: *const pm_pusher_config) -> pm_status {
     guard(|| {
-        arg(config, "config")?.builder().delete_once()?;
+        live(config, "config")?.builder().delete_once()?;
         Ok(())
     })
 }

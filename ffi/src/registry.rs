@@ -2,9 +2,8 @@
 //! encoding into caller memory, and what the cardinality guard and sampler did per metric.
 
 use crate::error::{pm_status, Failure};
-use crate::ffi::{
-    arg, arg_mut, arg_str, copy_to_buffer, free_box, into_raw, opt_arg, write_versioned, Out,
-};
+use crate::ffi::{arg_str, copy_to_buffer, write_versioned, Out};
+use crate::handle::{handle, live, live_mut, new_handle, optional, release, Tagged};
 use crate::panic::guard;
 use pushmetrics_core::{Registry, RegistryBuilder};
 use std::ffi::{c_char, c_void};
@@ -13,13 +12,17 @@ use std::time::Duration;
 /// A set of metric families. Create with `pm_registry_new` or `pm_registry_default`,
 /// release with `pm_registry_free`. Thread-safe: any number of threads may define metrics
 /// in, encode or reset the same registry at once.
-pub struct pm_registry(pub(crate) Registry);
+pub struct pm_registry(Tagged<Registry>);
+
+handle!(pm_registry, Registry, Registry);
 
 /// Options of a new registry (the cardinality limits). Create with
 /// `pm_registry_options_new`, change with the `pm_registry_options_set_*` functions, pass to
 /// `pm_registry_new`, release with `pm_registry_options_free`. Not thread-safe: do not
 /// change one options object from two threads at once.
-pub struct pm_registry_options(RegistryBuilder);
+pub struct pm_registry_options(Tagged<RegistryBuilder>);
+
+handle!(pm_registry_options, RegistryBuilder, RegistryOptions);
 
 /// What the cardinality guard and the sampler did to one metric, filled by
 /// `pm_registry_guard_counts`. Set `size` to `sizeof(pm_guard_counts)` before the call.
@@ -43,13 +46,18 @@ pub struct pm_guard_counts {
     pub sampled_kept: u64,
 }
 
+/// `pm_guard_counts` as first published.
+const PM_GUARD_COUNTS_V1_SIZE: usize =
+    crate::stats::first_version_end!(pm_guard_counts, sampled_kept);
+
 /// New registry options with the defaults: 2000 series per metric, 100000 series in the
 /// registry, label values up to 256 bytes, no series TTL. `*out` receives an object to
 /// release with `pm_registry_options_free`.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_options_new(out: *mut *mut pm_registry_options) -> pm_status {
     guard(|| {
-        Out::new(out, "out")?.write(into_raw(pm_registry_options(Registry::builder())));
+        Out::new(out, "out")?.write(new_handle::<pm_registry_options>(Registry::builder()));
         Ok(())
     })
 }
@@ -57,10 +65,7 @@ pub extern "C" fn pm_registry_options_new(out: *mut *mut pm_registry_options) ->
 /// Releases registry options. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn pm_registry_options_free(options: *mut pm_registry_options) {
-    let _ = guard(|| {
-        free_box(options);
-        Ok(())
-    });
+    release(options, "options")
 }
 
 fn set_option(
@@ -68,8 +73,8 @@ fn set_option(
     f: impl FnOnce(RegistryBuilder) -> RegistryBuilder,
 ) -> pm_status {
     guard(|| {
-        let o = arg_mut(options, "options")?;
-        o.0 = f(o.0.clone());
+        let o = live_mut(options, "options")?;
+        *o = f(o.clone());
         Ok(())
     })
 }
@@ -77,6 +82,7 @@ fn set_option(
 /// Series per metric before new label sets fold into the overflow series (default 2000).
 /// Checked by `pm_registry_new` (must be at least 1).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_options_set_max_series_per_metric(
     options: *mut pm_registry_options,
     n: usize,
@@ -87,6 +93,7 @@ pub extern "C" fn pm_registry_options_set_max_series_per_metric(
 /// Series in the whole registry before new label sets fold into overflow series (default
 /// 100000). Checked by `pm_registry_new` (must be at least 1).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_options_set_max_series(
     options: *mut pm_registry_options,
     n: usize,
@@ -97,6 +104,7 @@ pub extern "C" fn pm_registry_options_set_max_series(
 /// Longest label value kept as is, in bytes (default 256); longer values are cut and get a
 /// hash suffix so distinct values stay distinct. Checked by `pm_registry_new` (at least 16).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_options_set_max_label_value_length(
     options: *mut pm_registry_options,
     n: usize,
@@ -107,6 +115,7 @@ pub extern "C" fn pm_registry_options_set_max_label_value_length(
 /// Evict series idle for longer than `ttl_ms` milliseconds when a snapshot is taken (default:
 /// never). A series whose handle the application holds is never evicted.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_options_set_series_ttl_ms(
     options: *mut pm_registry_options,
     ttl_ms: u64,
@@ -118,14 +127,15 @@ pub extern "C" fn pm_registry_options_set_series_ttl_ms(
 /// when you like). `*out` receives a registry to release with `pm_registry_free`.
 /// PM_ERR_INVALID_CONFIG if an option is out of range.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_new(
     options: *const pm_registry_options,
     out: *mut *mut pm_registry,
 ) -> pm_status {
     guard(|| {
         let out = Out::new(out, "out")?;
-        let builder = opt_arg(options).map_or_else(Registry::builder, |o| o.0.clone());
-        out.write(into_raw(pm_registry(builder.build()?)));
+        let builder = optional(options, "options")?.map_or_else(Registry::builder, Clone::clone);
+        out.write(new_handle::<pm_registry>(builder.build()?));
         Ok(())
     })
 }
@@ -134,9 +144,12 @@ pub extern "C" fn pm_registry_new(
 /// call shares). Release the handle with `pm_registry_free`; the registry itself lives as
 /// long as the process.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_default(out: *mut *mut pm_registry) -> pm_status {
     guard(|| {
-        Out::new(out, "out")?.write(into_raw(pm_registry(Registry::default_registry().clone())));
+        Out::new(out, "out")?.write(new_handle::<pm_registry>(
+            Registry::default_registry().clone(),
+        ));
         Ok(())
     })
 }
@@ -146,24 +159,22 @@ pub extern "C" fn pm_registry_default(out: *mut *mut pm_registry) -> pm_status {
 /// called while another thread uses the same handle.
 #[no_mangle]
 pub extern "C" fn pm_registry_free(registry: *mut pm_registry) {
-    let _ = guard(|| {
-        free_box(registry);
-        Ok(())
-    });
+    release(registry, "registry")
 }
 
 /// Removes the metric `name` from the registry; `*existed` (may be NULL) tells whether it
 /// was there. Handles to it keep working but are no longer reported. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_unregister(
     registry: *const pm_registry,
     name: *const c_char,
     existed: *mut bool,
 ) -> pm_status {
     guard(|| {
-        let r = arg(registry, "registry")?;
+        let r = live(registry, "registry")?;
         let name = arg_str(name, "name")?;
-        Out::optional(existed).write(r.0.unregister(name));
+        Out::optional(existed).write(r.unregister(name));
         Ok(())
     })
 }
@@ -171,22 +182,24 @@ pub extern "C" fn pm_registry_unregister(
 /// Sets every counter, histogram and summary of the registry back to zero; gauges keep
 /// their values, series and handles stay. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_reset(registry: *const pm_registry) -> pm_status {
     guard(|| {
-        arg(registry, "registry")?.0.reset();
+        live(registry, "registry")?.reset();
         Ok(())
     })
 }
 
 /// The number of live series in the registry, into `*out`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_series_count(
     registry: *const pm_registry,
     out: *mut usize,
 ) -> pm_status {
     guard(|| {
-        let r = arg(registry, "registry")?;
-        Out::new(out, "out")?.write(r.0.series_count());
+        let r = live(registry, "registry")?;
+        Out::new(out, "out")?.write(r.series_count());
         Ok(())
     })
 }
@@ -197,6 +210,7 @@ pub extern "C" fn pm_registry_series_count(
 /// returned: call again with a bigger buffer (the text may have grown meanwhile). `buf` may
 /// be NULL when `cap` is 0, to ask for the size. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_encode_text(
     registry: *const pm_registry,
     buf: *mut c_char,
@@ -204,8 +218,8 @@ pub extern "C" fn pm_registry_encode_text(
     needed: *mut usize,
 ) -> pm_status {
     guard(|| {
-        let r = arg(registry, "registry")?;
-        copy_to_buffer(r.0.encode_text().as_bytes(), buf, cap, needed)
+        let r = live(registry, "registry")?;
+        copy_to_buffer(r.encode_text().as_bytes(), buf, cap, needed)
     })
 }
 
@@ -218,17 +232,19 @@ extern "C" {
 /// `*out`, to release with `pm_string_free`. `*len` (may be NULL) receives its length
 /// without the NUL. PM_ERR_IO if memory runs out. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_encode_text_alloc(
     registry: *const pm_registry,
     out: *mut *mut c_char,
     len: *mut usize,
 ) -> pm_status {
     guard(|| {
-        let r = arg(registry, "registry")?;
+        let r = live(registry, "registry")?;
         let out = Out::new(out, "out")?;
-        let text = r.0.encode_text();
+        let text = r.encode_text();
         // malloc, so the string outlives any Rust allocator state and pm_string_free is a
         // plain free().
+        // SAFETY: malloc takes any size; a NULL result is handled below.
         let p = unsafe { malloc(text.len() + 1) }.cast::<u8>();
         if p.is_null() {
             return Err(Failure::new(pm_status::PM_ERR_IO, "out of memory"));
@@ -258,24 +274,25 @@ pub extern "C" fn pm_string_free(s: *mut c_char) {
 /// `out->size = sizeof(pm_guard_counts)` first). PM_ERR_NOT_FOUND if the registry has no
 /// metric of that name. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_registry_guard_counts(
     registry: *const pm_registry,
     name: *const c_char,
     out: *mut pm_guard_counts,
 ) -> pm_status {
     guard(|| {
-        let r = arg(registry, "registry")?;
+        let r = live(registry, "registry")?;
         let name = arg_str(name, "name")?;
-        let (_, g) =
-            r.0.guard_stats()
-                .into_iter()
-                .find(|(n, _)| n == name)
-                .ok_or_else(|| {
-                    Failure::new(
-                        pm_status::PM_ERR_NOT_FOUND,
-                        format!("the registry has no metric named {name:?}"),
-                    )
-                })?;
+        let (_, g) = r
+            .guard_stats()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| {
+                Failure::new(
+                    pm_status::PM_ERR_NOT_FOUND,
+                    format!("the registry has no metric named {name:?}"),
+                )
+            })?;
         let counts = pm_guard_counts {
             size: 0,
             series: g.series,
@@ -285,6 +302,6 @@ pub extern "C" fn pm_registry_guard_counts(
             sampled_seen: g.sampled_seen,
             sampled_kept: g.sampled_kept,
         };
-        write_versioned(out, counts, "out", std::mem::size_of::<pm_guard_counts>())
+        write_versioned(out, counts, "out", PM_GUARD_COUNTS_V1_SIZE)
     })
 }

@@ -1,12 +1,11 @@
 //! Plain-data results a caller owns: a pusher's health (`pm_stats`), each remote-write
 //! receiver's (`pm_receiver_stats`) and what one flush delivered (`pm_flush_report`). Each
 //! starts with `size`, so the structs can grow without breaking programs built against an
-//! older header.
+//! older header: each accepts any `size` that covers the fields of its first version.
 
 use crate::error::Failure;
 use crate::ffi::write_versioned;
 use pushmetrics_core::{BreakerState, FlushReport, ReceiverStats, Stats};
-use std::mem::{offset_of, size_of};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// State of a pusher's circuit breaker.
@@ -81,9 +80,25 @@ pub struct pm_stats {
     pub receivers: usize,
 }
 
-/// The size of `pm_stats` before the remote-write fields were appended: callers compiled
-/// against that header still pass it.
-const PM_STATS_V1_SIZE: usize = offset_of!(pm_stats, samples_sent);
+/// The smallest `size` a versioned struct accepts: the end of the last field of its first
+/// version. Written with that field's name, it stays the same as fields are appended, so a
+/// program built against the first header keeps working with every later library.
+macro_rules! first_version_end {
+    ($t:ty, $last:ident) => {{
+        const fn field_size<T, F>(_: fn(&T) -> &F) -> usize {
+            ::std::mem::size_of::<F>()
+        }
+        ::std::mem::offset_of!($t, $last) + field_size(|s: &$t| &s.$last)
+    }};
+}
+pub(crate) use first_version_end;
+
+/// `pm_stats` before the remote-write fields were appended ended with `has_last_error`.
+const PM_STATS_V1_SIZE: usize = first_version_end!(pm_stats, has_last_error);
+/// `pm_receiver_stats` as first published.
+const PM_RECEIVER_STATS_V1_SIZE: usize = first_version_end!(pm_receiver_stats, has_last_error);
+/// `pm_flush_report` as first published.
+const PM_FLUSH_REPORT_V1_SIZE: usize = first_version_end!(pm_flush_report, duration_ms);
 
 /// One remote-write receiver's health, filled by `pm_pusher_receiver_stats`. Set `size` to
 /// `sizeof(pm_receiver_stats)` before the call; the library writes the fields that fit and
@@ -220,7 +235,7 @@ pub(crate) fn write_receiver_stats(
         out,
         pm_receiver_stats::from(r),
         "out",
-        size_of::<pm_receiver_stats>(),
+        PM_RECEIVER_STATS_V1_SIZE,
     )
 }
 
@@ -246,5 +261,5 @@ pub(crate) fn write_report(out: *mut pm_flush_report, r: &FlushReport) -> Result
         series: r.series,
         duration_ms: millis(r.duration),
     };
-    write_versioned(out, report, "report", size_of::<pm_flush_report>())
+    write_versioned(out, report, "report", PM_FLUSH_REPORT_V1_SIZE)
 }

@@ -2,9 +2,9 @@
 
 use crate::error::pm_status;
 use crate::family::{
-    define, handle, labelled, labelled_call, release, series, series_by_name, series_call,
-    series_read, Definition,
+    define, labelled, labelled_call, series, series_by_name, series_call, series_read, Definition,
 };
+use crate::handle::{handle, release, Tagged};
 use crate::metric_options::{pm_metric_options, with_common_options};
 use crate::registry::pm_registry;
 use pushmetrics_core::metric::summary::SummaryKind;
@@ -14,14 +14,14 @@ use std::ffi::c_char;
 /// One summary series: quantiles over a sliding window plus an all-time sum and count.
 /// From `pm_summary_new` or `pm_summary_vec_with`; release with `pm_summary_free`.
 /// Thread-safe; a handle stays valid after its registry is freed.
-pub struct pm_summary(Summary);
+pub struct pm_summary(Tagged<Summary>);
 
 /// A summary with labels, from `pm_summary_vec_new`; release with `pm_summary_vec_free`.
 /// Thread-safe.
-pub struct pm_summary_vec(SummaryVec);
+pub struct pm_summary_vec(Tagged<SummaryVec>);
 
-handle!(pm_summary, Summary);
-handle!(pm_summary_vec, SummaryVec);
+handle!(pm_summary, Summary, Summary);
+handle!(pm_summary_vec, SummaryVec, SummaryVec);
 labelled!(SummaryVec, Summary);
 
 fn build(d: Definition<'_>) -> MetricBuilder<'_, SummaryKind> {
@@ -46,6 +46,7 @@ const SUMMARY_OPTIONS: &[&str] = &["quantiles", "max_age", "age_buckets"];
 /// and age buckets come from `options` (may be NULL for 0.5, 0.9, 0.99 over 10 minutes).
 /// Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_new(
     registry: *const pm_registry,
     name: *const c_char,
@@ -62,6 +63,7 @@ pub extern "C" fn pm_summary_new(
 /// Defines a summary with the `n` label names at `labelnames` ("quantile" is reserved) and
 /// gives it in `*out`, to release with `pm_summary_vec_free`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_vec_new(
     registry: *const pm_registry,
     name: *const c_char,
@@ -88,18 +90,21 @@ pub extern "C" fn pm_summary_vec_new(
 /// Records one observation `v` (NaN is PM_ERR_INVALID_VALUE). Thread-safe (a short
 /// per-series lock).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_observe(summary: *const pm_summary, v: f64) -> pm_status {
     series_call(summary, "summary", |s| s.observe(v))
 }
 
 /// The number of observations of the summary series so far.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_count(summary: *const pm_summary, out: *mut u64) -> pm_status {
     series_read(summary, "summary", out, Summary::count)
 }
 
 /// The sum of the observations of the summary series so far.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_sum(summary: *const pm_summary, out: *mut f64) -> pm_status {
     series_read(summary, "summary", out, Summary::sum)
 }
@@ -107,6 +112,7 @@ pub extern "C" fn pm_summary_sum(summary: *const pm_summary, out: *mut f64) -> p
 /// The current estimate of quantile `q` (0..1) over the window into `*out` (NaN when the
 /// window is empty).
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_quantile(
     summary: *const pm_summary,
     q: f64,
@@ -119,12 +125,13 @@ pub extern "C" fn pm_summary_quantile(
 /// thread uses the same handle.
 #[no_mangle]
 pub extern "C" fn pm_summary_free(summary: *mut pm_summary) {
-    release(summary)
+    release(summary, "summary")
 }
 
 /// The series of `vec` for the `n` label values at `values`, in the order of the label
 /// names, as a handle in `*out` to release with `pm_summary_free`. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_vec_with(
     vec: *const pm_summary_vec,
     values: *const *const c_char,
@@ -136,6 +143,7 @@ pub extern "C" fn pm_summary_vec_with(
 
 /// Like `pm_summary_vec_with`, with `n` label names and `n` values as pairs in any order.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_vec_with_labels(
     vec: *const pm_summary_vec,
     names: *const *const c_char,
@@ -149,6 +157,7 @@ pub extern "C" fn pm_summary_vec_with_labels(
 /// Observes `v` into the series for the `n` label values at `values`, without keeping a
 /// handle. Thread-safe.
 #[no_mangle]
+#[must_use]
 pub extern "C" fn pm_summary_vec_observe(
     vec: *const pm_summary_vec,
     values: *const *const c_char,
@@ -161,5 +170,5 @@ pub extern "C" fn pm_summary_vec_observe(
 /// Releases a labelled summary handle. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn pm_summary_vec_free(vec: *mut pm_summary_vec) {
-    release(vec)
+    release(vec, "vec")
 }

@@ -23,7 +23,7 @@ int main() {
     counts.size = sizeof counts;
     if (pm_registry_guard_counts(registry, "cpp_total", &counts) != PM_OK) return 1;
     double value = 0;
-    pm_counter_get(counter, &value);
+    if (pm_counter_get(counter, &value) != PM_OK) return 1;
     std::printf("%s %s %g %llu\n", pm_version(), pm_status_name(bad), value,
                 static_cast<unsigned long long>(counts.series));
     pm_counter_free(counter);

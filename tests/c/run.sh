@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The C ABI's tests: the committed header matches a fresh cbindgen run, the header compiles
-# as C99 and C++17, every header function is exercised, the C suite passes under
+# as C99 and C++17, ignoring a pm_status is a compile error under -Werror, every header
+# function is exercised, the C suite passes under
 # AddressSanitizer + UndefinedBehaviorSanitizer (shared library) and under valgrind memcheck
 # with no leak and no error (static library), and `make install` gives a working
 # pkg-config file and CMake package. The suite pushes to a Pushgateway and remote-writes to
@@ -77,6 +78,15 @@ check header_compiles_as_c99 \
 check header_compiles_and_links_as_cpp17 bash -c "
     g++ -std=c++17 -Wall -Wextra -Werror -Iinclude tests/c/header.cpp -o '$out/header_cpp' \
         -L'$lib' -lpushmetrics -Wl,-rpath,'$lib' && '$out/header_cpp'"
+
+ignored_status_is_an_error() { # GCC refuses a dropped pm_status under -Werror
+    printf '#include "pushmetrics.h"\nvoid f(pm_counter *c) { pm_counter_inc(c, 1); }\n' \
+        >"$out/ignored_status.c"
+    ! gcc -std=c99 -Wall -Werror -Iinclude -c "$out/ignored_status.c" -o "$out/ignored_status.o" &&
+        gcc -std=c99 -Wall -Iinclude -c "$out/ignored_status.c" -o "$out/ignored_status.o" 2>&1 |
+        grep -q 'warn_unused_result'
+}
+check an_ignored_pm_status_is_a_compile_error ignored_status_is_an_error
 
 every_function_is_tested() {
     local missing=0

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,12 +62,11 @@ static pm_registry *new_registry(void) {
 /* A pusher config for the test gateway that ignores PUSHMETRICS_* variables. */
 static pm_pusher_config *gateway_config(const char *job) {
     pm_pusher_config *c = NULL;
-    if (pm_pusher_config_new(&c) != PM_OK) abort();
-    pm_pusher_config_set_url(c, pgw_url());
-    pm_pusher_config_set_job(c, job);
-    pm_pusher_config_ignore_env(c);
-    pm_pusher_config_set_interval_ms(c, 60000);
-    pm_pusher_config_set_self_metrics(c, false);
+    if (pm_pusher_config_new(&c) != PM_OK || pm_pusher_config_set_url(c, pgw_url()) != PM_OK ||
+        pm_pusher_config_set_job(c, job) != PM_OK || pm_pusher_config_ignore_env(c) != PM_OK ||
+        pm_pusher_config_set_interval_ms(c, 60000) != PM_OK ||
+        pm_pusher_config_set_self_metrics(c, false) != PM_OK)
+        abort();
     return c;
 }
 
@@ -820,6 +820,306 @@ static int test_versioned_structs_check_their_size(void) {
     return 0;
 }
 
+/* ---- a hostile or careless caller ---------------------------------------------------- */
+
+static int test_absurd_counts_are_refused_before_memory_is_touched(void) {
+    /* Each count is checked against its documented cap before the array behind it is read
+     * or anything is allocated; the message names the count. */
+    double *room = calloc(PM_MAX_BUCKETS + 1, sizeof(double));
+    CHECK(room != NULL);
+    FAILS(pm_linear_buckets(1, 1, SIZE_MAX, room), PM_ERR_INVALID_ARGUMENT,
+          "`count` is 18446744073709551615");
+    FAILS(pm_linear_buckets(1, 1, (size_t)1 << 40, room), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_BUCKETS");
+    FAILS(pm_exponential_buckets(1, 2, SIZE_MAX, room), PM_ERR_INVALID_ARGUMENT,
+          "`count` is 18446744073709551615");
+    FAILS(pm_linear_buckets(1, 1, PM_MAX_BUCKETS + 1, room), PM_ERR_INVALID_ARGUMENT,
+          "at most 4096");
+    CHECK(room[0] == 0 && room[PM_MAX_BUCKETS] == 0);
+    OK(pm_linear_buckets(1, 1, PM_MAX_BUCKETS, room));
+    CHECK(room[PM_MAX_BUCKETS - 1] == PM_MAX_BUCKETS && room[PM_MAX_BUCKETS] == 0);
+
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    double one[] = {1};
+    FAILS(pm_metric_options_set_buckets(o, one, SIZE_MAX), PM_ERR_INVALID_ARGUMENT,
+          "`n` is 18446744073709551615");
+    FAILS(pm_metric_options_set_buckets(o, room, PM_MAX_BUCKETS + 1), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_BUCKETS");
+    OK(pm_metric_options_set_buckets(o, room, PM_MAX_BUCKETS));
+    FAILS(pm_metric_options_set_quantiles(o, one, SIZE_MAX), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_QUANTILES");
+    FAILS(pm_metric_options_set_quantiles(o, room, PM_MAX_QUANTILES + 1),
+          PM_ERR_INVALID_ARGUMENT, "`n` is 257");
+
+    /* A histogram with the most buckets there may be works. */
+    pm_registry *r = new_registry();
+    pm_histogram *h = NULL;
+    OK(pm_histogram_new(r, "c_many_buckets_seconds", "Many", o, &h));
+    OK(pm_histogram_observe(h, 4000.5));
+    pm_histogram_free(h);
+    pm_metric_options_free(o);
+    free(room);
+
+    const char *names[] = {"a"};
+    const char *values[] = {"x"};
+    pm_counter_vec *cv = NULL;
+    FAILS(pm_counter_vec_new(r, "c_absurd_total", "A", names, SIZE_MAX, NULL, &cv),
+          PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    CHECK(cv == NULL);
+    OK(pm_counter_vec_new(r, "c_absurd_total", "A", names, 1, NULL, &cv));
+    pm_counter *c = (pm_counter *)1;
+    FAILS(pm_counter_vec_inc(cv, values, SIZE_MAX, 1), PM_ERR_INVALID_ARGUMENT,
+          "`n` is 18446744073709551615");
+    FAILS(pm_counter_vec_with(cv, values, SIZE_MAX, &c), PM_ERR_INVALID_ARGUMENT, "at most 64");
+    CHECK(c == NULL);
+    FAILS(pm_counter_vec_with_labels(cv, names, values, SIZE_MAX, &c), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_LABELS");
+    pm_gauge_vec *gv = NULL;
+    pm_gauge *g = NULL;
+    FAILS(pm_gauge_vec_new(r, "c_absurd_gauge", "A", names, SIZE_MAX, NULL, &gv),
+          PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    OK(pm_gauge_vec_new(r, "c_absurd_gauge", "A", names, 1, NULL, &gv));
+    FAILS(pm_gauge_vec_set(gv, values, SIZE_MAX, 1), PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    FAILS(pm_gauge_vec_add(gv, values, SIZE_MAX, 1), PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    FAILS(pm_gauge_vec_with(gv, values, SIZE_MAX, &g), PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    FAILS(pm_gauge_vec_with_labels(gv, names, values, SIZE_MAX, &g), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_LABELS");
+    pm_histogram_vec *hv = NULL;
+    FAILS(pm_histogram_vec_new(r, "c_absurd_seconds", "A", names, SIZE_MAX, NULL, &hv),
+          PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    OK(pm_histogram_vec_new(r, "c_absurd_seconds", "A", names, 1, NULL, &hv));
+    FAILS(pm_histogram_vec_observe(hv, values, SIZE_MAX, 1), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_LABELS");
+    FAILS(pm_histogram_vec_with(hv, values, SIZE_MAX, &h), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_LABELS");
+    FAILS(pm_histogram_vec_with_labels(hv, names, values, SIZE_MAX, &h),
+          PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    pm_summary_vec *sv = NULL;
+    pm_summary *s = NULL;
+    FAILS(pm_summary_vec_new(r, "c_absurd_summary", "A", names, SIZE_MAX, NULL, &sv),
+          PM_ERR_INVALID_ARGUMENT, "PM_MAX_LABELS");
+    OK(pm_summary_vec_new(r, "c_absurd_summary", "A", names, 1, NULL, &sv));
+    FAILS(pm_summary_vec_observe(sv, values, SIZE_MAX, 1), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_LABELS");
+    FAILS(pm_summary_vec_with(sv, values, SIZE_MAX, &s), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_LABELS");
+    FAILS(pm_summary_vec_with_labels(sv, names, values, SIZE_MAX, &s), PM_ERR_INVALID_ARGUMENT,
+          "PM_MAX_LABELS");
+
+    /* One label past the limit is refused as a count, before any name is read. */
+    const char *many[PM_MAX_LABELS + 1];
+    for (size_t i = 0; i <= PM_MAX_LABELS; i++) many[i] = "v";
+    FAILS(pm_counter_vec_inc(cv, many, PM_MAX_LABELS + 1, 1), PM_ERR_INVALID_ARGUMENT,
+          "`n` is 65");
+
+    /* A buffer capacity above PTRDIFF_MAX cannot be real: refused, nothing written. */
+    char buf[64] = "untouched";
+    size_t needed = 0;
+    FAILS(pm_registry_encode_text(r, buf, SIZE_MAX, &needed), PM_ERR_INVALID_ARGUMENT,
+          "`cap` is 18446744073709551615");
+    CHECK(strcmp(buf, "untouched") == 0);
+
+    pm_counter_vec_free(cv);
+    pm_gauge_vec_free(gv);
+    pm_histogram_vec_free(hv);
+    pm_summary_vec_free(sv);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_handles_of_another_type_are_refused(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "c_typed_total", "T", NULL, &c));
+    OK(pm_counter_inc(c, 2));
+    /* The casts a careless caller makes through void *: each is caught by the handle's
+     * tag, and the counter is left as it was. */
+    void *any = c;
+    FAILS(pm_gauge_set(any, 100), PM_ERR_INVALID_ARGUMENT, "`gauge` is a pm_counter");
+    FAILS(pm_histogram_observe(any, 1), PM_ERR_INVALID_ARGUMENT, "not a pm_histogram");
+    FAILS(pm_summary_observe(any, 1), PM_ERR_INVALID_ARGUMENT, "not a pm_summary");
+    const char *values[] = {"x"};
+    FAILS(pm_counter_vec_inc(any, values, 1, 1), PM_ERR_INVALID_ARGUMENT,
+          "is a pm_counter, not a pm_counter_vec");
+    pm_counter *none = NULL;
+    FAILS(pm_counter_new(any, "c_typed2_total", "T", NULL, &none), PM_ERR_INVALID_ARGUMENT,
+          "`registry` is a pm_counter");
+    pm_stats st;
+    st.size = sizeof st;
+    FAILS(pm_pusher_stats(any, &st), PM_ERR_INVALID_ARGUMENT, "`pusher` is a pm_counter");
+    FAILS(pm_metric_options_set_max_series((void *)r, 3), PM_ERR_INVALID_ARGUMENT,
+          "`options` is a pm_registry");
+    FAILS(pm_pusher_config_set_job((void *)r, "j"), PM_ERR_INVALID_ARGUMENT,
+          "`config` is a pm_registry");
+    FAILS(pm_counter_inc((void *)r, 1), PM_ERR_INVALID_ARGUMENT, "`counter` is a pm_registry");
+    /* A pointer that never came from the library (its first word is no tag). */
+    uint64_t junk[8] = {0};
+    FAILS(pm_counter_inc((void *)junk, 1), PM_ERR_INVALID_ARGUMENT,
+          "not a handle of this library");
+    /* Freeing through the wrong function is refused and frees nothing. */
+    pm_gauge_free(any);
+    CHECK(strstr(pm_last_error_message(), "`gauge` is a pm_counter"));
+    pm_registry_free(any);
+    double v = 0;
+    OK(pm_counter_get(c, &v));
+    CHECK(v == 2);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_handles_used_after_free_are_refused(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "c_freed_total", "F", NULL, &c));
+    pm_counter_free(c);
+    FAILS(pm_counter_inc(c, 1), PM_ERR_INVALID_ARGUMENT, "`counter` is a pm_counter that was freed");
+    double v = 0;
+    FAILS(pm_counter_get(c, &v), PM_ERR_INVALID_ARGUMENT, "was freed");
+    /* A second free does nothing but say so. */
+    pm_counter_free(c);
+    CHECK(strstr(pm_last_error_message(), "`counter` is a pm_counter that was freed"));
+
+    const char *names[] = {"k"};
+    const char *values[] = {"v"};
+    pm_gauge_vec *gv = NULL;
+    OK(pm_gauge_vec_new(r, "c_freed_gauge", "F", names, 1, NULL, &gv));
+    pm_gauge *g = NULL;
+    OK(pm_gauge_vec_with(gv, values, 1, &g));
+    pm_gauge_vec_free(gv);
+    FAILS(pm_gauge_vec_set(gv, values, 1, 1), PM_ERR_INVALID_ARGUMENT, "pm_gauge_vec that was freed");
+    /* The series handle outlives its vec, as documented. */
+    OK(pm_gauge_set(g, 5));
+    pm_gauge_free(g);
+    FAILS(pm_gauge_inc(g), PM_ERR_INVALID_ARGUMENT, "pm_gauge that was freed");
+
+    pm_metric_options *o = NULL;
+    OK(pm_metric_options_new(&o));
+    pm_metric_options_free(o);
+    FAILS(pm_metric_options_set_max_series(o, 1), PM_ERR_INVALID_ARGUMENT,
+          "pm_metric_options that was freed");
+    pm_registry_options *ro = NULL;
+    OK(pm_registry_options_new(&ro));
+    pm_registry_options_free(ro);
+    pm_registry *none = NULL;
+    FAILS(pm_registry_new(ro, &none), PM_ERR_INVALID_ARGUMENT, "pm_registry_options that was freed");
+
+    pm_pusher_config *cfg = gateway_config("c_freed");
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    pm_pusher_config_free(cfg);
+    FAILS(pm_pusher_config_set_job(cfg, "j"), PM_ERR_INVALID_ARGUMENT,
+          "pm_pusher_config that was freed");
+    OK(pm_pusher_shutdown(p, 5000));
+    pm_pusher_free(p);
+    FAILS(pm_pusher_flush(p, 10, NULL), PM_ERR_INVALID_ARGUMENT, "pm_pusher that was freed");
+    bool down = false;
+    FAILS(pm_pusher_is_shut_down(p, &down), PM_ERR_INVALID_ARGUMENT, "was freed");
+
+    pm_registry_free(r);
+    pm_counter *late = NULL;
+    FAILS(pm_counter_new(r, "c_late_total", "L", NULL, &late), PM_ERR_INVALID_ARGUMENT,
+          "`registry` is a pm_registry that was freed");
+    CHECK(late == NULL);
+    return 0;
+}
+
+static int test_versioned_structs_accept_their_first_version(void) {
+    /* A caller built against the first header of each struct passes a size that ends with
+     * its last field: it gets those fields and not one byte more. One byte less is refused
+     * and the message names the size needed. A caller from the future (a bigger struct)
+     * gets the fields this library knows, and their size back. */
+    union {
+        pm_receiver_stats rs;
+        unsigned char bytes[sizeof(pm_receiver_stats) + 32];
+    } rs;
+    const size_t rs_v1 = offsetof(pm_receiver_stats, has_last_error) + sizeof(bool);
+    pm_registry *r = new_registry();
+    pm_pusher_config *c = NULL;
+    OK(pm_pusher_config_new(&c));
+    OK(pm_pusher_config_ignore_env(c));
+    OK(pm_pusher_config_set_target(c, "remote_write"));
+    OK(pm_pusher_config_set_url(c, "http://127.0.0.1:1/api/v1/write"));
+    OK(pm_pusher_config_set_job(c, "c_versions"));
+    OK(pm_pusher_config_set_interval_ms(c, 60000));
+    OK(pm_pusher_config_set_shutdown_timeout_ms(c, 100));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(c, r, &p));
+    pm_pusher_config_free(c);
+    memset(&rs, 0xab, sizeof rs);
+    rs.rs.size = rs_v1;
+    OK(pm_pusher_receiver_stats(p, 0, &rs.rs));
+    CHECK(rs.rs.size == rs_v1 && rs.rs.requests == 0 && !rs.rs.has_last_error);
+    for (size_t i = rs_v1; i < sizeof rs; i++) CHECK(rs.bytes[i] == 0xab);
+    rs.rs.size = rs_v1 - 1;
+    FAILS(pm_pusher_receiver_stats(p, 0, &rs.rs), PM_ERR_INVALID_ARGUMENT, "at least");
+    char want[32];
+    snprintf(want, sizeof want, "at least %zu", rs_v1);
+    CHECK(strstr(pm_last_error_message(), want));
+    rs.rs.size = sizeof rs;
+    OK(pm_pusher_receiver_stats(p, 0, &rs.rs));
+    CHECK(rs.rs.size == sizeof(pm_receiver_stats) && rs.bytes[sizeof(pm_receiver_stats)] == 0xab);
+
+    /* pm_stats: the first version ended with has_last_error. */
+    union {
+        pm_stats s;
+        unsigned char bytes[sizeof(pm_stats) + 32];
+    } s;
+    const size_t s_v1 = offsetof(pm_stats, has_last_error) + sizeof(bool);
+    memset(&s, 0xab, sizeof s);
+    s.s.size = s_v1;
+    OK(pm_pusher_stats(p, &s.s));
+    CHECK(s.s.size == s_v1 && s.s.pushes_ok == 0 && !s.s.has_last_error);
+    for (size_t i = s_v1; i < sizeof s; i++) CHECK(s.bytes[i] == 0xab);
+    s.s.size = sizeof s;
+    OK(pm_pusher_stats(p, &s.s));
+    CHECK(s.s.size == sizeof(pm_stats) && s.s.receivers == 1);
+    pm_pusher_free(p);
+
+    /* pm_guard_counts and pm_flush_report: their first versions are today's. */
+    pm_counter *ctr = NULL;
+    OK(pm_counter_new(r, "c_versions_total", "V", NULL, &ctr));
+    pm_guard_counts g;
+    g.size = offsetof(pm_guard_counts, sampled_kept) + sizeof(uint64_t);
+    OK(pm_registry_guard_counts(r, "c_versions_total", &g));
+    CHECK(g.series == 1);
+    g.size -= 1;
+    FAILS(pm_registry_guard_counts(r, "c_versions_total", &g), PM_ERR_INVALID_ARGUMENT, "size");
+    pm_pusher_config *gw = gateway_config("c_versions");
+    union {
+        pm_flush_report f;
+        unsigned char bytes[sizeof(pm_flush_report) + 32];
+    } f;
+    memset(&f, 0xab, sizeof f);
+    f.f.size = sizeof f;
+    OK(pm_pusher_config_push_once(gw, r, &f.f));
+    CHECK(f.f.size == sizeof(pm_flush_report) && f.f.series == 1);
+    CHECK(f.bytes[sizeof(pm_flush_report)] == 0xab);
+    f.f.size = offsetof(pm_flush_report, duration_ms);
+    FAILS(pm_pusher_config_push_once(gw, r, &f.f), PM_ERR_INVALID_ARGUMENT, "size");
+    OK(pm_pusher_config_delete_once(gw));
+    pm_pusher_config_free(gw);
+    pm_counter_free(ctr);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_every_status_is_marked_warn_unused_result(void) {
+    /* The header marks each function that returns a pm_status, so GCC and Clang warn about
+     * a caller that ignores one (tests/c/run.sh also compiles such a caller and expects
+     * the warning). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 9
+    CHECK(__builtin_has_attribute(pm_counter_inc, warn_unused_result));
+    CHECK(__builtin_has_attribute(pm_registry_new, warn_unused_result));
+    CHECK(__builtin_has_attribute(pm_pusher_flush, warn_unused_result));
+    CHECK(__builtin_has_attribute(pm_set_log_callback, warn_unused_result));
+    CHECK(!__builtin_has_attribute(pm_counter_free, warn_unused_result));
+    CHECK(!__builtin_has_attribute(pm_last_error_message, warn_unused_result));
+#endif
+    return 0;
+}
+
 /* ---- pushing ---------------------------------------------------------------------- */
 
 static int test_every_pusher_option_is_accepted_and_checked(void) {
@@ -1195,6 +1495,123 @@ static int test_push_failures_are_reported_and_logged(void) {
     return 0;
 }
 
+/* What the re-entrant log callback did: it calls back into the library on each record. */
+struct reentry {
+    pthread_mutex_t lock;
+    pm_pusher *pusher;
+    int records;
+    int stats_read;
+    int reinstalled;
+    int failures;
+};
+
+static void log_and_call_back(pm_log_level level, const char *target, const char *message,
+                              void *user) {
+    (void)level, (void)target, (void)message;
+    struct reentry *re = user;
+    pthread_mutex_lock(&re->lock);
+    pm_pusher *p = re->pusher;
+    re->records++;
+    pthread_mutex_unlock(&re->lock);
+    int stats_read = 0, failures = 0;
+    if (p) {
+        pm_stats s;
+        s.size = sizeof s;
+        if (pm_pusher_stats(p, &s) == PM_OK) stats_read = 1;
+        else failures++;
+        if (s.receivers > 0) {
+            pm_receiver_stats rs;
+            rs.size = sizeof rs;
+            failures += pm_pusher_receiver_stats(p, 0, &rs) != PM_OK;
+        }
+    }
+    /* Installing the same callback again from inside it. */
+    int reinstalled = pm_set_log_callback(log_and_call_back, user, PM_LOG_WARN) == PM_OK;
+    failures += !reinstalled;
+    pthread_mutex_lock(&re->lock);
+    re->stats_read += stats_read;
+    re->reinstalled += reinstalled;
+    re->failures += failures;
+    pthread_mutex_unlock(&re->lock);
+}
+
+/* Pushes to unreachable targets, so that the library logs while the callback above calls
+ * back into it: from the calling thread (push_once), the push thread (a Pushgateway
+ * pusher) and a remote-write lane thread. */
+static void *log_reentry_scenario(void *arg) {
+    struct reentry *re = arg;
+    intptr_t bad = 0;
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    bad |= pm_counter_new(r, "c_reentry_total", "R", NULL, &c) != PM_OK;
+    bad |= pm_counter_inc(c, 1) != PM_OK;
+    for (int target = 0; target < 2; target++) {
+        pm_pusher_config *cfg = NULL;
+        bad |= pm_pusher_config_new(&cfg) != PM_OK;
+        bad |= pm_pusher_config_ignore_env(cfg) != PM_OK;
+        bad |= pm_pusher_config_set_job(cfg, "c_reentry") != PM_OK;
+        bad |= pm_pusher_config_set_interval_ms(cfg, 60000) != PM_OK;
+        bad |= pm_pusher_config_set_max_attempts(cfg, 1) != PM_OK;
+        bad |= pm_pusher_config_set_connect_timeout_ms(cfg, 500) != PM_OK;
+        bad |= pm_pusher_config_set_flush_deadline_ms(cfg, 1000) != PM_OK;
+        bad |= pm_pusher_config_set_shutdown_timeout_ms(cfg, 500) != PM_OK;
+        if (target == 0) {
+            bad |= pm_pusher_config_set_url(cfg, "http://127.0.0.1:1") != PM_OK;
+            bad |= pm_pusher_config_push_once(cfg, r, NULL) != PM_ERR_PUSH;
+        } else {
+            bad |= pm_pusher_config_set_target(cfg, "remote_write") != PM_OK;
+            bad |= pm_pusher_config_set_url(cfg, "http://127.0.0.1:1/api/v1/write") != PM_OK;
+        }
+        pm_pusher *p = NULL;
+        bad |= pm_pusher_start(cfg, r, &p) != PM_OK;
+        pthread_mutex_lock(&re->lock);
+        re->pusher = p;
+        pthread_mutex_unlock(&re->lock);
+        pm_status st = pm_pusher_flush(p, 3000, NULL);
+        bad |= st != PM_ERR_PUSH && st != PM_ERR_TIMEOUT;
+        st = pm_pusher_shutdown(p, 2000);
+        bad |= st != PM_OK && st != PM_ERR_PUSH && st != PM_ERR_TIMEOUT;
+        /* No record may reach the callback with a pusher about to be freed. */
+        bad |= pm_set_log_callback(log_and_call_back, re, PM_LOG_WARN) != PM_OK;
+        pthread_mutex_lock(&re->lock);
+        re->pusher = NULL;
+        pthread_mutex_unlock(&re->lock);
+        pm_pusher_free(p);
+        pm_pusher_config_free(cfg);
+    }
+    bad |= pm_set_log_callback(NULL, NULL, PM_LOG_WARN) != PM_OK;
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return (void *)bad;
+}
+
+static int test_log_callback_may_call_back_into_the_library(void) {
+    struct reentry re = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0, 0};
+    OK(pm_set_log_callback(log_and_call_back, &re, PM_LOG_WARN));
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, log_reentry_scenario, &re) == 0);
+    /* Before the callback ran without a library lock held, the first record deadlocked:
+     * give up after a generous bound rather than hang the suite. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 60;
+    void *bad = NULL;
+    if (pthread_timedjoin_np(t, &bad, &until) != 0) {
+        fprintf(stderr, "  the log callback deadlocked calling back into the library\n");
+        printf("FAIL log_callback_may_call_back_into_the_library\n");
+        fflush(stdout);
+        _exit(1);
+    }
+    CHECK(bad == NULL);
+    pthread_mutex_lock(&re.lock);
+    int records = re.records, stats_read = re.stats_read, reinstalled = re.reinstalled;
+    int failures = re.failures;
+    pthread_mutex_unlock(&re.lock);
+    CHECK(failures == 0);
+    CHECK(records >= 2 && reinstalled == records && stats_read >= 2);
+    return 0;
+}
+
 static void *flush_slowly(void *pusher) {
     return (void *)(intptr_t)pm_pusher_flush(pusher, 5000, NULL);
 }
@@ -1446,6 +1863,183 @@ static int test_forked_child_pushes_its_own_group(void) {
     return 0;
 }
 
+/* ---- fork under load ------------------------------------------------------------- */
+
+struct load {
+    pm_registry *r;
+    pm_counter *held;
+    pm_counter_vec *vec;
+    pm_summary_vec *sum;
+    int allocating; /* also make series and render the registry: both allocate */
+    volatile int stop;
+    int failures;
+};
+
+/* Records on a held series, a labelled one and a handle taken once. */
+static void *record_load(void *arg) {
+    struct load *l = arg;
+    const char *a[] = {"a"}, *b[] = {"b"};
+    pm_counter *hb = NULL;
+    l->failures += pm_counter_vec_with(l->vec, b, 1, &hb) != PM_OK;
+    while (!l->stop) {
+        l->failures += pm_counter_inc(l->held, 1) != PM_OK;
+        l->failures += pm_counter_vec_inc(l->vec, a, 1, 1) != PM_OK;
+        l->failures += hb && pm_counter_inc(hb, 1) != PM_OK;
+    }
+    pm_counter_free(hb);
+    return NULL;
+}
+
+/* Makes new series (each takes the family's write lock) and drops their handles. */
+static void *churn_load(void *arg) {
+    struct load *l = arg;
+    char k[32];
+    for (unsigned i = 0; !l->stop; i++) {
+        snprintf(k, sizeof k, "new-%u", i);
+        const char *v[] = {k};
+        pm_counter *c = NULL;
+        l->failures += pm_counter_vec_with(l->vec, v, 1, &c) != PM_OK;
+        pm_counter_free(c);
+    }
+    return NULL;
+}
+
+/* Observes summaries (each takes its series' lock) and renders the registry. */
+static void *observe_load(void *arg) {
+    struct load *l = arg;
+    const char *a[] = {"a"};
+    while (!l->stop) {
+        l->failures += pm_summary_vec_observe(l->sum, a, 1, 0.25) != PM_OK;
+        if (!l->allocating) continue;
+        char *text = NULL;
+        l->failures += pm_registry_encode_text_alloc(l->r, &text, NULL) != PM_OK;
+        pm_string_free(text);
+    }
+    return NULL;
+}
+
+/* What a forked child does: 0 when its numbers are its own. */
+static int forked_child(struct load *l, pm_pusher *p) {
+    int bad = 0;
+    double v = -1;
+    for (int i = 0; i < 3; i++) bad |= pm_counter_inc(l->held, 1) != PM_OK;
+    bad |= pm_counter_get(l->held, &v) != PM_OK || v != 3;
+    const char *c[] = {"child"};
+    bad |= pm_counter_vec_inc(l->vec, c, 1, 1) != PM_OK;
+    bad |= pm_summary_vec_observe(l->sum, c, 1, 0.5) != PM_OK;
+    char *text = NULL;
+    bad |= pm_registry_encode_text_alloc(l->r, &text, NULL) != PM_OK;
+    bad |= text == NULL || strstr(text, "c_fork_load_held_total 3\n") == NULL;
+    pm_string_free(text);
+    pm_stats s;
+    s.size = sizeof s;
+    bad |= pm_pusher_stats(p, &s) != PM_OK || s.pushes_ok != 0;
+    return bad;
+}
+
+/*
+ * 200 forks while three threads record, make series, observe summaries and render the
+ * registry, and the push thread waits on a gateway that never answers: every child
+ * finishes (the library's locks are never copied held), and counts only its own numbers.
+ * Under ASan the threads that allocate are left out: GCC 12's ASan allocator does not
+ * lock itself around fork(), so a child forked while another thread allocates can hang
+ * in its malloc, whatever library made the call (glibc's malloc, and valgrind's, are
+ * fork-safe).
+ */
+static int test_forks_under_load_all_finish(void) {
+    /* A gateway that accepts connections and never answers. */
+    int hung = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof addr;
+    CHECK(hung >= 0 && bind(hung, (struct sockaddr *)&addr, sizeof addr) == 0);
+    CHECK(listen(hung, 64) == 0 && getsockname(hung, (struct sockaddr *)&addr, &len) == 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+
+    struct load l = {.r = new_registry(), .allocating = 1};
+#if defined(__SANITIZE_ADDRESS__)
+    l.allocating = 0;
+#endif
+    const char *k[] = {"k"};
+    OK(pm_counter_new(l.r, "c_fork_load_held_total", "Held", NULL, &l.held));
+    OK(pm_counter_vec_new(l.r, "c_fork_load_total", "Labelled", k, 1, NULL, &l.vec));
+    OK(pm_summary_vec_new(l.r, "c_fork_load_seconds", "Summary", k, 1, NULL, &l.sum));
+    pm_pusher_config *cfg = NULL;
+    OK(pm_pusher_config_new(&cfg));
+    OK(pm_pusher_config_set_url(cfg, url));
+    OK(pm_pusher_config_set_job(cfg, "c_test_fork_load"));
+    OK(pm_pusher_config_ignore_env(cfg));
+    OK(pm_pusher_config_set_interval_ms(cfg, 50));
+    OK(pm_pusher_config_set_request_timeout_ms(cfg, 60000));
+    OK(pm_pusher_config_set_shutdown_timeout_ms(cfg, 100));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, l.r, &p));
+    pm_pusher_config_free(cfg);
+
+    pthread_t t[3];
+    int threads = l.allocating ? 3 : 2;
+    CHECK(pthread_create(&t[0], NULL, record_load, &l) == 0);
+    CHECK(pthread_create(&t[1], NULL, observe_load, &l) == 0);
+    if (l.allocating) CHECK(pthread_create(&t[2], NULL, churn_load, &l) == 0);
+    int hung_children = 0, failed_children = 0;
+    for (int batch = 0; batch < 20; batch++) {
+        /* Each child writes its verdict to the pipe: under valgrind its exit status also
+         * counts what it inherited from the parent's threads as leaked. */
+        int verdicts[2];
+        CHECK(pipe(verdicts) == 0);
+        pid_t pids[10];
+        for (int i = 0; i < 10; i++) {
+            fflush(stderr);
+            pids[i] = fork();
+            if (pids[i] == 0) {
+                char v = forked_child(&l, p) ? 'F' : 'K';
+                _exit(write(verdicts[1], &v, 1) != 1);
+            }
+            CHECK(pids[i] > 0);
+        }
+        close(verdicts[1]);
+        int hung_here = 0;
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (int i = 0; i < 10; i++) {
+            int status = 0;
+            for (;;) {
+                if (waitpid(pids[i], &status, WNOHANG) == pids[i]) break;
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec - start.tv_sec > 60) {
+                    kill(pids[i], SIGKILL);
+                    waitpid(pids[i], &status, 0);
+                    hung_here++;
+                    break;
+                }
+                usleep(2000);
+            }
+        }
+        char v[10];
+        ssize_t got = read(verdicts[0], v, sizeof v);
+        close(verdicts[0]);
+        int ok = 0;
+        for (ssize_t i = 0; i < got; i++) ok += v[i] == 'K';
+        hung_children += hung_here;
+        failed_children += 10 - hung_here - ok;
+    }
+    l.stop = 1;
+    for (int i = 0; i < threads; i++) pthread_join(t[i], NULL);
+    if (hung_children || failed_children)
+        fprintf(stderr, "  %d children hung, %d failed\n", hung_children, failed_children);
+    CHECK(hung_children == 0 && failed_children == 0 && l.failures == 0);
+    /* The gateway never answers: the final push fails or runs out of time. */
+    CHECK(pm_pusher_shutdown(p, 100) != PM_OK);
+    pm_pusher_free(p);
+    pm_counter_free(l.held);
+    pm_counter_vec_free(l.vec);
+    pm_summary_vec_free(l.sum);
+    pm_registry_free(l.r);
+    close(hung);
+    return 0;
+}
+
 /* ---- runner ----------------------------------------------------------------------- */
 
 struct test {
@@ -1473,16 +2067,23 @@ static const struct test TESTS[] = {
     T(test_null_arguments_are_refused_by_name),
     T(test_non_utf8_input_is_refused_by_name),
     T(test_versioned_structs_check_their_size),
+    T(test_absurd_counts_are_refused_before_memory_is_touched),
+    T(test_handles_of_another_type_are_refused),
+    T(test_handles_used_after_free_are_refused),
+    T(test_versioned_structs_accept_their_first_version),
+    T(test_every_status_is_marked_warn_unused_result),
     T(test_every_pusher_option_is_accepted_and_checked),
     T(test_remote_write_options_are_checked_at_start),
     T(test_threads_record_while_the_pusher_pushes),
     T(test_shutdown_is_idempotent_and_later_flushes_fail),
     T(test_free_without_shutdown_makes_the_final_push),
     T(test_push_failures_are_reported_and_logged),
+    T(test_log_callback_may_call_back_into_the_library),
     T(test_flush_times_out_on_a_silent_gateway),
     T(test_push_once_and_delete_once),
     T(test_remote_write_reaches_prometheus_and_victoria_metrics),
     T(test_forked_child_pushes_its_own_group),
+    T(test_forks_under_load_all_finish),
 };
 
 int main(int argc, char **argv) {

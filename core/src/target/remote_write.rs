@@ -145,18 +145,20 @@ impl Receiver {
             dropped += q.request.samples as u64;
             q.ticket.done(Some("dropped: the pending queue is full"));
         }
-        if dropped > 0 {
-            st.stats.samples_dropped += dropped;
-            log::warn!(
-                target: "pushmetrics",
+        // Logged once the state is unlocked: a log hook may read these stats.
+        let warning = (dropped > 0).then(|| {
+            format!(
                 "remote write to {}: dropped {dropped} samples, the pending queue of {} samples is full",
-                st.stats.url,
-                self.max_pending
-            );
-        }
+                st.stats.url, self.max_pending
+            )
+        });
+        st.stats.samples_dropped += dropped;
         st.stats.samples_pending = st.pending;
         drop(st);
         self.wake.notify_all();
+        if let Some(w) = warning {
+            log::warn!(target: "pushmetrics", "{w}");
+        }
     }
 
     /// Ends the lane threads; what is still queued is dropped and counted.
@@ -206,6 +208,8 @@ impl Receiver {
             s.retries_denied += counts.retries_denied;
             s.bytes_sent += counts.bytes_sent;
             let samples = request.samples as u64;
+            // Logged once the state is unlocked: a log hook may read these stats.
+            let mut warning = None;
             match result {
                 Ok(()) => {
                     s.samples_sent += samples;
@@ -219,7 +223,10 @@ impl Receiver {
                 }
                 Err(f) if !f.retryable => {
                     // The receiver is up and answered: this request is at fault, not it.
-                    log::warn!(target: "pushmetrics", "remote write refused {samples} samples: {}", f.message);
+                    warning = Some(format!(
+                        "remote write refused {samples} samples: {}",
+                        f.message
+                    ));
                     s.samples_rejected += samples;
                     s.last_error = Some(f.message.clone());
                     st.breaker.on_success();
@@ -227,24 +234,33 @@ impl Receiver {
                     st.pending -= samples;
                     ticket.done(Some(&f.message));
                 }
-                Err(f) => self.failed(&mut st, lane, &f, &mut delivery),
+                Err(f) => warning = self.failed(&mut st, lane, &f, &mut delivery),
             }
             st.stats.samples_pending = st.pending;
             st.stats.breaker = st.breaker.state();
             st.stats.consecutive_failures = st.breaker.consecutive_failures();
             drop(st);
             self.wake.notify_all();
+            if let Some(w) = warning {
+                log::warn!(target: "pushmetrics", "{w}");
+            }
         }
     }
 
     /// A send that ran out of retries: the request stays at the front of its lane, to be
     /// sent again after a backoff (or the server's `Retry-After`) and when the breaker
-    /// allows.
-    fn failed(&self, st: &mut State, lane: usize, f: &Failure, delivery: &mut Delivery) {
+    /// allows. Gives the warning to log, once the caller has unlocked the state, for the
+    /// first failure in a row.
+    fn failed(
+        &self,
+        st: &mut State,
+        lane: usize,
+        f: &Failure,
+        delivery: &mut Delivery,
+    ) -> Option<String> {
         let now = Instant::now();
-        if st.stats.consecutive_failures == 0 {
-            log::warn!(target: "pushmetrics", "remote write failed: {}", f.message);
-        }
+        let warning = (st.stats.consecutive_failures == 0)
+            .then(|| format!("remote write failed: {}", f.message));
         st.stats.last_error = Some(f.message.clone());
         st.breaker.on_failure(now);
         let l = &mut st.lanes[lane];
@@ -261,6 +277,7 @@ impl Receiver {
                 q.ticket.done(Some("dropped at shutdown"));
             }
         }
+        warning
     }
 
     /// The next request of `lane` once it may be sent, or `None` when the lane must end.

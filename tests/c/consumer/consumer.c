@@ -10,8 +10,8 @@ int main(void) {
     if (pm_registry_new(NULL, &r) != PM_OK || pm_counter_new(r, "installed_total", "Installed",
                                                              NULL, &c) != PM_OK)
         return 1;
-    pm_counter_inc(c, 3);
-    if (pm_registry_encode_text_alloc(r, &text, NULL) != PM_OK) return 1;
+    if (pm_counter_inc(c, 3) != PM_OK || pm_registry_encode_text_alloc(r, &text, NULL) != PM_OK)
+        return 1;
     fputs(text, stdout);
     pm_string_free(text);
     pm_counter_free(c);

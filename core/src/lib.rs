@@ -22,6 +22,8 @@ mod config;
 pub mod encode;
 mod error;
 pub mod fork;
+#[doc(hidden)]
+pub mod fuzzing;
 mod labels;
 pub mod metric;
 mod pusher;
@@ -40,8 +42,9 @@ pub use metric::counter::{Counter, CounterVec};
 pub use metric::gauge::{Gauge, GaugeVec};
 pub use metric::histogram::{
     exponential_buckets, linear_buckets, Histogram, HistogramTimer, HistogramVec, DEFAULT_BUCKETS,
+    MAX_BUCKETS,
 };
-pub use metric::summary::{Summary, SummaryTimer, SummaryVec, DEFAULT_QUANTILES};
+pub use metric::summary::{Summary, SummaryTimer, SummaryVec, DEFAULT_QUANTILES, MAX_QUANTILES};
 pub use metric::MetricType;
 pub use pusher::{FlushReport, Pusher};
 pub use registry::{MetricBuilder, Registry, RegistryBuilder};

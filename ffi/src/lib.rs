@@ -43,6 +43,8 @@ pub const PM_MAX_QUANTILES: usize = 256;
 
 // The border and the core agree on the label limit.
 const _: () = assert!(PM_MAX_LABELS == pushmetrics_core::cardinality::MAX_LABELS);
+const _: () = assert!(PM_MAX_BUCKETS == pushmetrics_core::MAX_BUCKETS);
+const _: () = assert!(PM_MAX_QUANTILES == pushmetrics_core::MAX_QUANTILES);
 
 /// The library version, e.g. "0.1.0". A static string; do not free it.
 #[no_mangle]

@@ -137,6 +137,9 @@ test('bucket helpers match prom-client and reject bad arguments', () => {
   assert.deepEqual(pm.exponentialBuckets(1, 2, 4), [1, 2, 4, 8]);
   assert.throws(() => pm.linearBuckets(0, 0, 3), pm.ConfigError);
   assert.throws(() => pm.exponentialBuckets(0, 2, 3), { code: 'ERR_INVALID_CONFIG' });
+  // Refused before anything is allocated: 4e9 buckets would take 32 GB.
+  assert.throws(() => pm.linearBuckets(0, 1, 4e9), /4000000000 buckets, but at most 4096/);
+  assert.throws(() => pm.exponentialBuckets(1, 2, 5000), pm.ConfigError);
 });
 
 test('summary observe, percentiles, startTimer and children', async () => {

@@ -141,6 +141,16 @@ def test_default_registry_and_private_registry():
             "1.5",
         ),
         (
+            lambda r: pm.Histogram("h", "h", registry=r, buckets=range(5000)),
+            pm.ConfigError,
+            "5000 buckets",
+        ),
+        (
+            lambda r: pm.Summary("s", "h", registry=r, quantiles=[0.5] * 300),
+            pm.ConfigError,
+            "300 quantiles",
+        ),
+        (
             lambda r: pm.Counter("c", "h", registry=r, sampling=("probability", 2.0)),
             pm.ConfigError,
             "2",

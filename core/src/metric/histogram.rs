@@ -17,6 +17,19 @@ pub const DEFAULT_BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Most buckets a histogram may have: each one is a counter in every series, so a count
+/// past this is a mistake (a loop bound, a unit error) that would cost memory in each.
+pub const MAX_BUCKETS: usize = 4096;
+
+fn check_bucket_count(what: &str, count: usize) -> Result<()> {
+    if count > MAX_BUCKETS {
+        return Err(Error::InvalidConfig(format!(
+            "{what}: {count} buckets, but at most {MAX_BUCKETS} are accepted"
+        )));
+    }
+    Ok(())
+}
+
 /// `count` buckets starting at `start`, each `width` apart.
 ///
 /// ```
@@ -28,6 +41,7 @@ pub fn linear_buckets(start: f64, width: f64, count: usize) -> Result<Vec<f64>> 
             "linear_buckets(start={start}, width={width}, count={count}): need count >= 1 and a finite width > 0"
         )));
     }
+    check_bucket_count("linear_buckets", count)?;
     Ok((0..count).map(|i| start + width * i as f64).collect())
 }
 
@@ -49,11 +63,13 @@ pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Result<Vec<
             "exponential_buckets(start={start}, factor={factor}, count={count}): need count >= 1, start > 0 and factor > 1"
         )));
     }
+    check_bucket_count("exponential_buckets", count)?;
     Ok((0..count).map(|i| start * factor.powi(i as i32)).collect())
 }
 
 /// Checks bucket bounds and drops a trailing `+Inf` (it is always implied).
 pub(crate) fn validate_buckets(mut b: Vec<f64>) -> Result<Arc<[f64]>> {
+    check_bucket_count("histogram buckets", b.len())?;
     if b.last() == Some(&f64::INFINITY) {
         b.pop();
     }
@@ -341,6 +357,22 @@ impl HistogramVec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_bucket_and_quantile_counts_are_refused_before_any_allocation() {
+        for e in [
+            linear_buckets(0.0, 1.0, usize::MAX).unwrap_err(),
+            exponential_buckets(1.0, 2.0, usize::MAX).unwrap_err(),
+            validate_buckets((0..=MAX_BUCKETS).map(|i| i as f64).collect()).unwrap_err(),
+        ] {
+            assert!(e.to_string().contains("at most 4096"), "{e}");
+        }
+        assert_eq!(linear_buckets(0.0, 1.0, MAX_BUCKETS).unwrap().len(), MAX_BUCKETS);
+        let reg = crate::Registry::new();
+        let many: Vec<f64> = (0..=crate::MAX_QUANTILES).map(|i| i as f64 / 1e3).collect();
+        let e = reg.summary("q", "Q").quantiles(&many).build().unwrap_err();
+        assert!(e.to_string().contains("257 quantiles"), "{e}");
+    }
 
     #[test]
     fn an_observation_lands_in_the_first_bucket_whose_bound_is_not_below_it() {

@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
 
 /// How a summary computes its quantiles.
+
+/// Most quantiles a summary may report.
+pub const MAX_QUANTILES: usize = 256;
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct SummaryConfig {
     pub(crate) quantiles: Arc<[f64]>,
@@ -35,6 +38,12 @@ impl Default for SummaryConfig {
 
 impl SummaryConfig {
     pub(crate) fn validate(&self) -> Result<()> {
+        if self.quantiles.len() > MAX_QUANTILES {
+            return Err(Error::InvalidConfig(format!(
+                "summary: {} quantiles, but at most {MAX_QUANTILES} are accepted",
+                self.quantiles.len()
+            )));
+        }
         if let Some(q) = self.quantiles.iter().find(|q| !(0.0..=1.0).contains(*q)) {
             return Err(Error::InvalidConfig(format!(
                 "summary quantile {q} must be between 0 and 1"

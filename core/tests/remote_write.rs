@@ -95,6 +95,11 @@ fn check_sample_values(server: &ReceiverServer, job: &str, at: Option<f64>) {
         q(&format!("rw_latency_seconds_bucket{{{sel},le=\"0.1\"}}")),
         1.0
     );
+    // Bounds are stored in the canonical float form, which PromQL matches as a string.
+    assert_eq!(
+        q(&format!("rw_latency_seconds_bucket{{{sel},le=\"1.0\"}}")),
+        3.0
+    );
     assert_eq!(
         q(&format!("rw_latency_seconds_bucket{{{sel},le=\"+Inf\"}}")),
         4.0

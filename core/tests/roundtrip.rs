@@ -71,7 +71,9 @@ fn text_output_parses_back_to_the_same_families_and_values() {
     g.set(&["neg"], -42.0).unwrap();
     let h = reg
         .histogram("rt_latency_seconds", "H")
-        .buckets(vec![0.005, 0.5, 1.0, 2.5])
+        .buckets(vec![
+            0.00001, 0.005, 0.5, 1.0, 2.5, 100000.0, 1e6, 1234567.0,
+        ])
         .build()
         .unwrap();
     for v in [0.001, 0.3, 0.7, 2.0, 9.0] {
@@ -107,7 +109,7 @@ fn text_output_parses_back_to_the_same_families_and_values() {
                         sum,
                     } = &**h;
                     for (i, c) in cumulative.iter().enumerate() {
-                        let le = bounds.get(i).map_or("+Inf".to_string(), |b| format!("{b}"));
+                        let le = py_float(bounds.get(i).copied().unwrap_or(f64::INFINITY));
                         let mut l = labels.clone();
                         l.push(("le".into(), le));
                         expected.push(line(&format!("{}_bucket", f.name()), &l, *c as f64));
@@ -123,7 +125,7 @@ fn text_output_parses_back_to_the_same_families_and_values() {
                     } = &**q;
                     for (q, v) in quantiles {
                         let mut l = labels.clone();
-                        l.push(("quantile".into(), format!("{q}")));
+                        l.push(("quantile".into(), py_float(*q)));
                         expected.push(line(f.name(), &l, *v));
                     }
                     labels.sort();

@@ -513,8 +513,8 @@ static int test_histogram_buckets_and_helpers(void) {
     CHECK(count == 2);
     char *text = NULL;
     OK(pm_registry_encode_text_alloc(r, &text, NULL));
-    CHECK(strstr(text, "job_seconds_bucket{le=\"3\"} 1\n"));
-    CHECK(strstr(text, "job_seconds_bucket{le=\"5\"} 2\n"));
+    CHECK(strstr(text, "job_seconds_bucket{le=\"3.0\"} 1\n"));
+    CHECK(strstr(text, "job_seconds_bucket{le=\"5.0\"} 2\n"));
     CHECK(strstr(text, "job_seconds_bucket{le=\"+Inf\"} 3\n"));
     CHECK(strstr(text, "route_seconds_count{route=\"/\"} 2\n"));
     pm_string_free(text);

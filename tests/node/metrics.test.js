@@ -104,8 +104,8 @@ test('histogram observe, buckets, startTimer and children', async () => {
   h.observe(50);
   const text = await reg.metrics();
   assert.match(text, /^h_seconds_bucket\{le="0.1"\} 1$/m);
-  assert.match(text, /^h_seconds_bucket\{le="1"\} 2$/m);
-  assert.match(text, /^h_seconds_bucket\{le="10"\} 2$/m);
+  assert.match(text, /^h_seconds_bucket\{le="1.0"\} 2$/m);
+  assert.match(text, /^h_seconds_bucket\{le="10.0"\} 2$/m);
   assert.match(text, /^h_seconds_bucket\{le="\+Inf"\} 3$/m);
   assert.match(text, /^h_seconds_sum 50.55$/m);
   assert.match(text, /^h_seconds_count 3$/m);
@@ -124,7 +124,7 @@ test('histogram observe, buckets, startTimer and children', async () => {
   assert.ok(end({ route: '/b' }) >= 0); // end labels override start labels, as in prom-client
   const t2 = await reg.metrics();
   assert.match(t2, /^lh_seconds_count\{route="\/"\} 2$/m);
-  assert.match(t2, /^lh_seconds_bucket\{route="\/",le="2"\} 1$/m);
+  assert.match(t2, /^lh_seconds_bucket\{route="\/",le="2.0"\} 1$/m);
   assert.match(t2, /^lh_seconds_count\{route="\/x"\} 1$/m);
   assert.match(t2, /^lh_seconds_count\{route="\/b"\} 1$/m);
   assert.doesNotMatch(t2, /route="\/a"/);

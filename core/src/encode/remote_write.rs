@@ -7,7 +7,7 @@
 //! The messages are written by hand (one pass, no allocation per label); [`pb`] holds the
 //! same messages as prost types, which decode what was written.
 
-use crate::encode::text::write_f64;
+use crate::encode::text::write_bound;
 use crate::metric::MetricType;
 use crate::snapshot::{FamilySnapshot, Snapshot, Value};
 use std::sync::Arc;
@@ -364,7 +364,7 @@ impl SampleWriter {
         scratch.clear();
         if let Some(v) = suffix {
             self.le.clear();
-            write_f64(v, &mut self.le);
+            write_bound(v, &mut self.le);
         }
         for src in &plan.order {
             match *src {
@@ -632,7 +632,10 @@ mod tests {
                     series("rw_latency_seconds_bucket", Some(("le", "0.5"))),
                     1.0
                 ),
-                (series("rw_latency_seconds_bucket", Some(("le", "1"))), 2.0),
+                (
+                    series("rw_latency_seconds_bucket", Some(("le", "1.0"))),
+                    2.0
+                ),
                 (
                     series("rw_latency_seconds_bucket", Some(("le", "+Inf"))),
                     3.0

@@ -135,7 +135,7 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
                     le.clear();
                     le.extend_from_slice(b"le=\"");
                     match bounds.get(i) {
-                        Some(b) => write_f64(*b, &mut le),
+                        Some(b) => write_bound(*b, &mut le),
                         None => le.extend_from_slice(b"+Inf"),
                     }
                     le.push(b'"');
@@ -154,7 +154,7 @@ pub fn encode_family(f: &FamilySnapshot, out: &mut Vec<u8>) {
                 for (quantile, v) in quantiles {
                     q.clear();
                     q.extend_from_slice(b"quantile=\"");
-                    write_f64(*quantile, &mut q);
+                    write_bound(*quantile, &mut q);
                     q.push(b'"');
                     sample(out, name, b"", &labels, Some(&q), *v);
                 }
@@ -292,13 +292,110 @@ fn sample_u64(
     out.push(b'\n');
 }
 
-/// Writes a float as Go's `strconv.FormatFloat(v, 'g', -1, 64)` would be parsed back:
-/// integers without a fraction (so `le="1"` matches other clients), `+Inf`, `-Inf`, `NaN`.
+/// Writes a sample value: the shortest text that reads back as `v`, integers without a
+/// fraction, `+Inf`, `-Inf`, `NaN`. (Bounds and quantiles: [`write_bound`].)
 pub(crate) fn write_f64(v: f64, out: &mut Vec<u8>) {
     put(
         out,
         f64_text(v, &mut itoa::Buffer::new(), &mut ryu::Buffer::new()),
     );
+}
+
+/// Writes a bucket bound or a quantile in the canonical float form that PromQL matches
+/// them by: Go's `strconv.FormatFloat(v, 'g', -1, 64)` with `.0` added to a number that has
+/// neither a point nor an exponent (`1.0`, `0.005`, `100000.0`, `1e+06`, `+Inf`). It is
+/// what prometheus_client writes and what Prometheus 3 turns scraped `le` and `quantile`
+/// labels into, so a query or rule on `le="1.0"` matches whichever way the series came.
+pub(crate) fn write_bound(v: f64, out: &mut Vec<u8>) {
+    if !v.is_finite() {
+        return write_f64(v, out);
+    }
+    if v == 0.0 {
+        return out.extend_from_slice(b"0.0");
+    }
+    // The shortest digits that read back as `v`, from ryu's text (`1.0`, `1e16`,
+    // `0.005`, `1.2345e-7`), and the place of the decimal point among them.
+    let mut ryu = ryu::Buffer::new();
+    let text = ryu.format_finite(v.abs()).as_bytes();
+    let (mantissa, exp) = match text.iter().position(|&b| b == b'e') {
+        Some(e) => (&text[..e], parse_exponent(&text[e + 1..])),
+        None => (text, 0),
+    };
+    let mut digits = [0u8; 24];
+    let (mut n, mut point) = (0usize, None);
+    for &b in mantissa {
+        if b == b'.' {
+            point = Some(n as i32);
+        } else {
+            digits[n] = b;
+            n += 1;
+        }
+    }
+    // The value is 0.d1d2...dn × 10^dp, as Go's decimal conversion has it.
+    let mut dp = point.unwrap_or(n as i32) + exp;
+    let mut start = 0;
+    while start + 1 < n && digits[start] == b'0' {
+        start += 1;
+        dp -= 1;
+    }
+    let mut end = n;
+    while end > start + 1 && digits[end - 1] == b'0' {
+        end -= 1;
+    }
+    let d = &digits[start..end];
+    if v < 0.0 {
+        out.push(b'-');
+    }
+    let x = dp - 1;
+    if !(-4..6).contains(&x) {
+        // %e: d.ddde±XX, with at least two digits of exponent.
+        out.push(d[0]);
+        if d.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&d[1..]);
+        }
+        out.push(b'e');
+        out.push(if x < 0 { b'-' } else { b'+' });
+        let x = x.unsigned_abs();
+        if x < 10 {
+            out.push(b'0');
+        }
+        out.extend_from_slice(itoa::Buffer::new().format(x).as_bytes());
+        return;
+    }
+    // %f: every digit, the point after `dp` of them; `.0` when none is after it.
+    if dp <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-dp) as usize));
+        out.extend_from_slice(d);
+        return;
+    }
+    let dp = dp as usize;
+    if d.len() <= dp {
+        out.extend_from_slice(d);
+        out.extend(std::iter::repeat_n(b'0', dp - d.len()));
+        out.extend_from_slice(b".0");
+    } else {
+        out.extend_from_slice(&d[..dp]);
+        out.push(b'.');
+        out.extend_from_slice(&d[dp..]);
+    }
+}
+
+/// The exponent after ryu's `e`: an optional `-`, then digits.
+fn parse_exponent(b: &[u8]) -> i32 {
+    let (neg, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let x = digits
+        .iter()
+        .fold(0i32, |acc, &c| acc * 10 + i32::from(c - b'0'));
+    if neg {
+        -x
+    } else {
+        x
+    }
 }
 
 /// The text of [`write_f64`], in one of the two buffers (or a constant).
@@ -413,6 +510,45 @@ fn needs_escape(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounds_are_written_in_the_canonical_float_form() {
+        for (v, want) in [
+            (1.0, "1.0"),
+            (0.0, "0.0"),
+            (-0.0, "0.0"),
+            (-2.0, "-2.0"),
+            (0.005, "0.005"),
+            (0.5, "0.5"),
+            (2.5, "2.5"),
+            (10.0, "10.0"),
+            (100000.0, "100000.0"),
+            (123456.5, "123456.5"),
+            (1e6, "1e+06"),
+            (1234567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.00012, "0.00012"),
+            (1e-5, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (1e16, "1e+16"),
+            (1e21, "1e+21"),
+            (1e100, "1e+100"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (f64::INFINITY, "+Inf"),
+            (f64::NEG_INFINITY, "-Inf"),
+            (f64::NAN, "NaN"),
+        ] {
+            let mut out = Vec::new();
+            write_bound(v, &mut out);
+            assert_eq!(std::str::from_utf8(&out).unwrap(), want, "{v:e}");
+            if v.is_finite() {
+                assert_eq!(want.parse::<f64>().unwrap(), v, "{want} reads back");
+            }
+        }
+    }
+    use super::*;
     use crate::Registry;
 
     fn text(reg: &Registry) -> String {
@@ -483,7 +619,7 @@ mod tests {
         assert_eq!(
             text(&reg),
             "# HELP h H\n# TYPE h histogram\n\
-             h_bucket{svc=\"a\",le=\"0.5\"} 1\nh_bucket{svc=\"a\",le=\"1\"} 2\n\
+             h_bucket{svc=\"a\",le=\"0.5\"} 1\nh_bucket{svc=\"a\",le=\"1.0\"} 2\n\
              h_bucket{svc=\"a\",le=\"+Inf\"} 3\nh_sum{svc=\"a\"} 3.8\nh_count{svc=\"a\"} 3\n"
         );
     }

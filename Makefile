@@ -3,7 +3,7 @@
 # (scripts/deps.sh).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-LANGS := rust c python node docs dist
+LANGS := rust c python node docs dist lint
 
 .PHONY: help deps demo test bench dist $(addprefix test-,$(LANGS)) lint
 
@@ -22,8 +22,9 @@ demo: deps
 test: deps
 	@bash tests/run.sh $(LANGS)
 
-# One suite: make test-rust, test-c, test-python, test-node, test-docs or test-dist. A
-# static pattern rule, because make looks up no implicit rule for a phony target.
+# One suite: make test-rust, test-c, test-python, test-node, test-docs, test-dist or
+# test-lint. A static pattern rule, because make looks up no implicit rule for a phony
+# target.
 $(addprefix test-,$(LANGS)): test-%: deps
 	@bash tests/run.sh $*
 
@@ -34,9 +35,9 @@ bench: deps
 dist:
 	@bash scripts/dist.sh
 
+# rustfmt, clippy -D warnings, ruff and tsc (tests/lint/run.sh); also a suite of make test.
 lint:
-	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
+	@bash tests/run.sh lint
 
 # The C library: header, shared and static libraries, pkg-config file and CMake package.
 PREFIX ?= /usr/local

@@ -390,6 +390,27 @@ impl PusherBuilder {
                 return Err(Error::InvalidConfig(format!("{name} must be > 0")));
             }
         }
+        // A year bounds every duration: far beyond any sensible setting, and far below the
+        // overflow of `Instant + Duration` and of the multiples the pusher takes of them
+        // (`PUSHMETRICS_INTERVAL=9000000000000000000` panicked the push thread).
+        const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+        let bounded = [
+            ("interval", Some(self.interval)),
+            ("flush_deadline", self.flush_deadline),
+            ("connect_timeout", Some(self.http.connect_timeout)),
+            ("request_timeout", Some(self.http.request_timeout)),
+            ("backoff_base", Some(self.backoff_base)),
+            ("backoff_max", Some(self.backoff_max)),
+            ("breaker_open", Some(self.breaker_open)),
+            ("shutdown_timeout", Some(self.shutdown_timeout)),
+        ];
+        for (name, d) in bounded {
+            if let Some(d) = d.filter(|d| *d > MAX_DURATION) {
+                return Err(Error::InvalidConfig(format!(
+                    "{name} {d:?} must be at most 365 days"
+                )));
+            }
+        }
         if !(0.0..=1.0).contains(&self.jitter) {
             return Err(Error::InvalidConfig(format!(
                 "jitter {} must be between 0 and 1",
@@ -440,6 +461,27 @@ impl PusherBuilder {
             )));
         }
         Ok(self)
+    }
+
+    /// [`resolved`](Self::resolved) with `PUSHMETRICS_*` variables taken from `vars`
+    /// instead of the process environment (the last pair of a name wins, as in an
+    /// environment): the parser's entry point for the fuzz target and tests, which must
+    /// not change the process environment other threads read.
+    pub(crate) fn resolved_with_env<K, V>(
+        mut self,
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<PusherBuilder>
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let vars: std::collections::HashMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self.apply_env(|k| vars.get(k).cloned())?;
+        self.use_env = false;
+        self.resolved()
     }
 
     /// Every receiver's URL: `url`, then those added with `add_url`.
@@ -736,6 +778,24 @@ mod tests {
         assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
         assert_eq!(parse_duration("-1"), None);
         assert_eq!(parse_duration("3 weeks"), None);
+    }
+
+    #[test]
+    fn durations_beyond_a_year_are_refused() {
+        let year = Duration::from_secs(365 * 24 * 3600);
+        let ok = PusherBuilder::new("http://x:1").job("j").ignore_env();
+        assert!(ok.clone().interval(year).resolved().is_ok());
+        let e = ok
+            .clone()
+            .interval(year + Duration::from_secs(1))
+            .resolved()
+            .unwrap_err();
+        assert!(e.to_string().contains("interval"), "{e}");
+        assert!(ok.clone().breaker_open(Duration::MAX).resolved().is_err());
+        let e = ok
+            .resolved_with_env([("PUSHMETRICS_SHUTDOWN_TIMEOUT", "9000000000000000000")])
+            .unwrap_err();
+        assert!(e.to_string().contains("shutdown_timeout"), "{e}");
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use crate::log::Sink;
 use std::cell::RefCell;
 use std::panic::catch_unwind;
-use std::sync::{Arc, RwLockWriteGuard};
 use std::sync::Once;
+use std::sync::{Arc, RwLockWriteGuard};
 
 #[cfg(unix)]
 extern "C" {

@@ -6,7 +6,6 @@ counts only what it recorded itself."""
 import sys
 
 import pytest
-
 from conftest import run_script
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fork")

@@ -548,7 +548,6 @@ mod tests {
             }
         }
     }
-    use super::*;
     use crate::Registry;
 
     fn text(reg: &Registry) -> String {

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 /// The quantiles a summary reports unless told otherwise.
 pub const DEFAULT_QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
 
-/// How a summary computes its quantiles.
-
 /// Most quantiles a summary may report.
 pub const MAX_QUANTILES: usize = 256;
+
+/// How a summary computes its quantiles.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct SummaryConfig {
     pub(crate) quantiles: Arc<[f64]>,
@@ -48,6 +48,13 @@ impl SummaryConfig {
             return Err(Error::InvalidConfig(format!(
                 "summary quantile {q} must be between 0 and 1"
             )));
+        }
+        for (i, q) in self.quantiles.iter().enumerate() {
+            if self.quantiles[..i].contains(q) {
+                return Err(Error::InvalidConfig(format!(
+                    "summary quantile {q} is given twice: each must be distinct"
+                )));
+            }
         }
         if self.max_age.is_zero() || self.age_buckets == 0 || self.age_buckets > 1000 {
             return Err(Error::InvalidConfig(format!(

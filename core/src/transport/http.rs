@@ -248,7 +248,42 @@ impl Http {
 
 /// `url` without its `user:password@` part, for anything that may be logged or shown.
 pub(crate) fn redact_url(url: &str) -> String {
-    split_userinfo(url).0
+    let (clean, credentials) = split_userinfo(url);
+    if credentials.is_some() {
+        return clean;
+    }
+    // A password with an unescaped `?` or `#` (`http://u:p#w@host`) ends the authority
+    // early for `split_userinfo`, which then sees no userinfo at all; it must still not
+    // reach an error or a log. Such a `?` or `#` counts as part of the userinfo when an `@`
+    // follows before the path and what precedes it cannot be a host and port (`u:p`).
+    let Some(scheme_end) = url.find("://") else {
+        return clean;
+    };
+    let start = scheme_end + 3;
+    let rest = &url[start..];
+    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
+    let cut = authority.find(['?', '#']).unwrap_or(authority.len());
+    match authority.rfind('@') {
+        Some(at) if at > cut && !host_and_port(&authority[..cut]) => {
+            format!("{}{}", &url[..start], &rest[at + 1..])
+        }
+        _ => clean,
+    }
+}
+
+/// Whether `s` can be `host`, `host:port`, `[v6]` or `[v6]:port` (a port all digits).
+fn host_and_port(s: &str) -> bool {
+    let after_host = match s.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((_, rest)) => rest,
+            None => return false,
+        },
+        None => s,
+    };
+    match after_host.rsplit_once(':') {
+        Some((_, port)) => !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()),
+        None => true,
+    }
 }
 
 /// Splits `scheme://user:password@host/...` into the URL without userinfo and the
@@ -1053,6 +1088,10 @@ mod tests {
                 "http://host/metrics/job@base64/YQ==",
             ),
             ("http://host?x=a@b", "http://host?x=a@b"),
+            ("http://[::1]:9091?x=a@b", "http://[::1]:9091?x=a@b"),
+            ("http://u:p#w@host", "http://host"),
+            ("http://u:p]?w@host", "http://host"),
+            ("http://u:p?w@host:9091/metrics", "http://host:9091/metrics"),
             ("not a url", "not a url"),
         ];
         for (url, redacted) in cases {

@@ -52,7 +52,7 @@ test('remote write delivers exact counter, gauge and histogram values to Prometh
     const gauge = await promQuery(`rw_temp{job="${job}",instance="node-1/a"}`);
     assert.deepEqual(gauge.map((s) => s.value), [21.5]);
     const buckets = await promQuery(`rw_dur_seconds_bucket{job="${job}",instance="node-1/a"}`);
-    assert.deepEqual(byLabel(buckets, 'le'), { 1: 1, 5: 3, '+Inf': 4 });
+    assert.deepEqual(byLabel(buckets, 'le'), { '1.0': 1, '5.0': 3, '+Inf': 4 });
     assert.deepEqual((await promQuery(`rw_dur_seconds_sum{job="${job}"}`)).map((s) => s.value), [11.5]);
     assert.deepEqual((await promQuery(`rw_dur_seconds_count{job="${job}"}`)).map((s) => s.value), [4]);
 

@@ -58,7 +58,7 @@ def test_unlabelled_metrics_record_directly():
     assert x[("done_total", ())] == 3
     assert x[("depth", ())] == 8
     assert x[("lat_seconds_bucket", (("le", "0.1"),))] == 1
-    assert x[("lat_seconds_bucket", (("le", "1"),))] == 2
+    assert x[("lat_seconds_bucket", (("le", "1.0"),))] == 2
     assert x[("lat_seconds_bucket", (("le", "+Inf"),))] == 3
     assert x[("lat_seconds_count", ())] == 3
     assert x[("size_bytes_count", ())] == 100

@@ -116,7 +116,8 @@ typedef enum {
      */
     PM_ERR_SHUT_DOWN = 9,
     /**
-     * An I/O failure outside of pushing (reading a CA file, starting a thread, ...).
+     * An I/O failure outside of pushing (reading a CA file, starting a thread, listening
+     * on an address that is in use, ...).
      */
     PM_ERR_IO = 10,
     /**
@@ -222,6 +223,12 @@ typedef struct pm_histogram pm_histogram;
 typedef struct pm_histogram_vec pm_histogram_vec;
 
 /**
+ * A running HTTP server of one registry, from `pm_http_server_start`. Stop it with
+ * `pm_http_server_stop` and release it with `pm_http_server_free`. Thread-safe.
+ */
+typedef struct pm_http_server pm_http_server;
+
+/**
  * Options of one metric, for `pm_counter_new`, `pm_histogram_vec_new` and the others.
  * Create with `pm_metric_options_new`, fill with the `pm_metric_options_set_*` and
  * `pm_metric_options_add_*` functions, release with `pm_metric_options_free`. One options
@@ -282,6 +289,31 @@ typedef struct pm_summary pm_summary;
  * Thread-safe.
  */
 typedef struct pm_summary_vec pm_summary_vec;
+
+/**
+ * Limits of an HTTP server, for `pm_http_server_start`. Set `size` to
+ * `sizeof(pm_http_server_options)`; a field left 0 takes its default.
+ */
+typedef struct {
+    /**
+     * Set by the caller to sizeof(pm_http_server_options).
+     */
+    size_t size;
+    /**
+     * Connections served at once, one thread each (default 4, at most 1024). More wait in
+     * the listen backlog until a thread is free.
+     */
+    uint32_t max_connections;
+    /**
+     * Milliseconds a client has to send its whole request head (default 5000); a client
+     * that has not is disconnected with 408.
+     */
+    uint64_t read_timeout_ms;
+    /**
+     * Milliseconds each write of an answer may wait for the client to read (default 10000).
+     */
+    uint64_t write_timeout_ms;
+} pm_http_server_options;
 
 /**
  * Receives one log record: its level, its target (the emitting module, e.g.
@@ -835,6 +867,42 @@ pm_status pm_histogram_vec_observe(const pm_histogram_vec *vec,
 void pm_histogram_vec_free(pm_histogram_vec *vec);
 
 /**
+ * Starts serving `registry` over HTTP on `addr` (an IP address or a host name; "0.0.0.0"
+ * or "::" for every interface) and `port` (0 for a free one: read it with
+ * `pm_http_server_port`), and gives the server in `*out`. Every path answers GET and HEAD
+ * with the registry in the Prometheus text format 0.0.4, gzip-compressed when the client
+ * accepts it; other methods get 405. The library's threads do all the work, encoding
+ * included. `options` may be NULL for the defaults. The registry is not consumed.
+ * PM_ERR_IO naming the address if it cannot be bound (in use, not local, no permission);
+ * PM_ERR_INVALID_CONFIG if it does not resolve or an option is out of range.
+ */
+PM_MUST_USE
+pm_status pm_http_server_start(const pm_registry *registry,
+                               const char *addr,
+                               uint16_t port,
+                               const pm_http_server_options *options,
+                               pm_http_server **out);
+
+/**
+ * The port the server listens on (the one the system chose for port 0), into `*out`.
+ * Works after `pm_http_server_stop` too. Thread-safe.
+ */
+PM_MUST_USE pm_status pm_http_server_port(const pm_http_server *server, uint16_t *out);
+
+/**
+ * Stops serving: closes the listening socket (the port is free when this returns),
+ * disconnects the clients being served and joins the threads, within about two seconds.
+ * Calling it again returns PM_OK and does nothing. Thread-safe.
+ */
+PM_MUST_USE pm_status pm_http_server_stop(const pm_http_server *server);
+
+/**
+ * Releases a server, stopping it first if `pm_http_server_stop` was not called. NULL is
+ * ignored. Must not be called while another thread uses the server.
+ */
+void pm_http_server_free(pm_http_server *server);
+
+/**
  * Sends the library's log records up to `max_level` (a pm_log_level value, e.g.
  * PM_LOG_WARN) to `callback`, with `user_data` passed back on each call. A NULL callback
  * turns logging off (the default). Replaces any earlier callback; once this returns, the
@@ -1104,8 +1172,10 @@ void pm_pusher_config_free(pm_pusher_config *config);
 PM_MUST_USE pm_status pm_pusher_config_set_url(pm_pusher_config *config, const char *url);
 
 /**
- * "pushgateway" (the default) or "remote_write" (Prometheus remote write 1.0 to the URL
- * and to every URL added with `pm_pusher_config_add_url`), any case.
+ * "pushgateway" (the default), "remote_write" (Prometheus remote write 1.0 to the URL
+ * and to every URL added with `pm_pusher_config_add_url`) or "textfile" (the URL is a file
+ * path, plain or `file:///...`, rewritten atomically at every interval and at shutdown for
+ * node_exporter's textfile collector; no job needed), any case.
  * PM_ERR_INVALID_CONFIG naming the value otherwise.
  */
 PM_MUST_USE pm_status pm_pusher_config_set_target(pm_pusher_config *config, const char *target);
@@ -1538,6 +1608,23 @@ pm_status pm_summary_vec_observe(const pm_summary_vec *vec,
  * Releases a labelled summary handle. NULL is ignored.
  */
 void pm_summary_vec_free(pm_summary_vec *vec);
+
+/**
+ * Writes the registry to the file `path` in the Prometheus text format 0.0.4, for
+ * node_exporter's textfile collector (`--collector.textfile.directory`): the usual way for a
+ * cron job on a host that runs node_exporter. Name the file `<something>.prom`.
+ *
+ * The write is atomic: the text goes to a temporary file in the same directory
+ * (`.<name>.<pid>.<random>.tmp`), is flushed to disk and renamed over `path`, and the
+ * directory is flushed; a reader sees the old file or the new one, never a part. On
+ * failure the temporary file is removed and `path` is left as it was. The file gets mode
+ * 0644 less the umask. Blocks the calling thread for the write. Thread-safe.
+ *
+ * PM_ERR_IO when the file cannot be written (a missing directory, a path under a regular
+ * file, a path that is a directory, no permission, a full disk): `pm_last_error_message()`
+ * names the path and the system's reason. PM_ERR_INVALID_ARGUMENT for NULL or non-UTF-8.
+ */
+PM_MUST_USE pm_status pm_write_to_textfile(const pm_registry *registry, const char *path);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,6 +4,8 @@
 // loaded from bindings/node (prom-client is its devDependency).
 const path = require('node:path');
 const v8 = require('node:v8');
+const http = require('node:http');
+const { execFile } = require('node:child_process');
 
 const [caseName, lib] = process.argv.slice(2);
 const pkg = path.join(__dirname, '..', '..', 'bindings', 'node');
@@ -131,6 +133,12 @@ const cases = {
     if (text.length < SERIES * 20) throw new Error(`short exposition: ${text.length} bytes`);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   },
+  async serve() {
+    return (await serving()).ms;
+  },
+  async serve_cpu() {
+    return (await serving()).cpuMs;
+  },
   async push() {
     const reg = registry();
     fill(new m.Counter({ name: 'push_total', help: 'p', labelNames: ['id', 'kind'], registers: [reg] }));
@@ -140,5 +148,47 @@ const cases = {
     return Number(process.hrtime.bigint() - t0) / 1e6;
   },
 };
+
+/**
+ * SERIES series served over HTTP, scraped SCRAPES times by curl from outside the process,
+ * as Prometheus would: pushmetrics' startHttpServer against prom-client's
+ * `register.metrics()` in a node:http handler. The median wall time of a scrape (curl's
+ * time_total) and this process's CPU time per scrape (all threads).
+ */
+async function serving() {
+  const SCRAPES = 7;
+  const reg = registry();
+  fill(new m.Counter({ name: 'served_total', help: 's', labelNames: ['id', 'kind'], registers: [reg] }));
+  let port;
+  let close;
+  if (pm) {
+    const server = m.startHttpServer({ port: 0, host: '127.0.0.1', registry: reg });
+    port = server.port;
+    close = () => server.close();
+  } else {
+    const server = http.createServer(async (req, res) => {
+      const body = await reg.metrics();
+      res.writeHead(200, { 'Content-Type': reg.contentType });
+      res.end(body);
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    port = server.address().port;
+    close = () => new Promise((r) => server.close(r));
+  }
+  const scrape = () =>
+    new Promise((resolve, reject) => {
+      execFile('curl', ['-fsS', '-o', '/dev/null', '-w', '%{time_total}', `http://127.0.0.1:${port}/metrics`], (e, out) =>
+        e ? reject(e) : resolve(Number(out) * 1e3),
+      );
+    });
+  await scrape(); // warm up
+  const walls = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < SCRAPES; i++) walls.push(await scrape());
+  const cpu = process.cpuUsage(cpu0);
+  await close();
+  walls.sort((a, b) => a - b);
+  return { ms: walls[Math.floor(SCRAPES / 2)], cpuMs: (cpu.user + cpu.system) / 1e3 / SCRAPES };
+}
 
 Promise.resolve(cases[caseName]()).then((v) => console.log(v.toFixed(3)));

@@ -18,6 +18,8 @@ const cases = [
   ['labels_create', 'new series by labels(a, b, c).inc() (100,000)', 'ns/series'],
   ['metrics', 'metrics() of 100,000 series', 'ms'],
   ['push', 'push of 100,000 series', 'ms'],
+  ['serve', 'scrape of 100,000 series over HTTP (vs node:http + metrics()), latency', 'ms'],
+  ['serve_cpu', 'scrape of 100,000 series over HTTP, process CPU per scrape', 'ms'],
 ];
 const only = process.argv.slice(2);
 

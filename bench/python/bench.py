@@ -1,5 +1,6 @@
 """pushmetrics against prometheus_client, side by side in one run: recording calls, memory
-per series, text encoding and pushing 100,000 series. Each number is the median of several
+per series, text encoding, pushing and serving (start_http_server, scraped by curl)
+100,000 series. Each number is the median of several
 runs; memory and the 100,000-series cases run in a fresh process per library and run.
 Ends with pushmetrics' targets against prometheus_client, each a median of the ratios of
 runs side by side."""
@@ -46,6 +47,7 @@ MACRO = r"""
 import gc, json, os, sys, time, tracemalloc
 lib, what, url = sys.argv[1], sys.argv[2], sys.argv[3]
 N = int(sys.argv[4])
+SCRAPES = 7
 
 def rss():
     with open("/proc/self/statm") as f:
@@ -89,6 +91,29 @@ elif what == "encode":
     out["bytes"] = len(body)
 elif what == "push":
     t = time.perf_counter(); push(); out["seconds"] = time.perf_counter() - t
+elif what in ("serve", "serve_gzip"):
+    # The library's own server in this process, scraped by curl from outside it, as
+    # Prometheus would: the median wall time of SCRAPES scrapes and this process's CPU time
+    # (all threads) per scrape.
+    import statistics, subprocess
+    if lib == "pushmetrics":
+        server = m.start_http_server(0, "127.0.0.1", reg)
+        port = server.port
+    else:
+        server, _ = m.start_http_server(0, "127.0.0.1", reg)
+        port = server.server_port
+    cmd = ["curl", "-fsS", "-o", "/dev/null", "-w", "%{time_total}",
+           f"http://127.0.0.1:{port}/metrics"]
+    if what == "serve_gzip":
+        cmd[1:1] = ["-H", "Accept-Encoding: gzip"]
+    subprocess.run(cmd, check=True, capture_output=True)  # warm up
+    walls = []
+    cpu0 = time.process_time()
+    for _ in range(SCRAPES):
+        walls.append(float(subprocess.run(cmd, check=True, capture_output=True).stdout))
+    out["cpu"] = (time.process_time() - cpu0) / SCRAPES
+    out["seconds"] = statistics.median(walls)
+    server.shutdown()
 print(json.dumps(out))
 """
 
@@ -186,6 +211,20 @@ def main() -> None:
         )
     else:
         print("| push | (skipped: PGW_URL not set) | | |")
+    for what, how in [("serve", "plain"), ("serve_gzip", "gzip")]:
+        ours, theirs, _ = side_by_side(what, url)
+        row(
+            f"scrape of {SERIES:,} series by start_http_server, {how}: latency",
+            ours["seconds"] * 1e3,
+            theirs["seconds"] * 1e3,
+            "ms",
+        )
+        row(
+            f"scrape of {SERIES:,} series by start_http_server, {how}: process CPU",
+            ours["cpu"] * 1e3,
+            theirs["cpu"] * 1e3,
+            "ms",
+        )
 
     print("\n| target | measured | limit | verdict |")
     print("| --- | ---: | ---: | --- |")

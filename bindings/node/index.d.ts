@@ -257,9 +257,16 @@ export interface PusherOptions extends PushOptions {
    * queue, retries and breaker.
    */
   url: string | string[];
-  /** `pushgateway` (default) or `remote_write` (protobuf + snappy, remote write 1.0). */
-  target?: 'pushgateway' | 'remote_write';
-  /** The job name (required, here or in PUSHMETRICS_JOB); in remote write, a label of every series. */
+  /**
+   * `pushgateway` (default), `remote_write` (protobuf + snappy, remote write 1.0) or
+   * `textfile`: `url` is then a file path (or a `file://` URL), rewritten atomically at every
+   * interval and at shutdown for node_exporter's textfile collector; no job is needed.
+   */
+  target?: 'pushgateway' | 'remote_write' | 'textfile';
+  /**
+   * The job name (required, here or in PUSHMETRICS_JOB, except by `textfile`); in remote
+   * write, a label of every series.
+   */
   job?: string;
   /** Grouping labels of the group (any UTF-8 values); labels of every series in remote write. */
   groupings?: Record<string, string>;
@@ -276,7 +283,35 @@ export interface PusherOptions extends PushOptions {
   maxPendingSamples?: number;
   /** Remote write: end every written series with a staleness marker at shutdown (true). */
   stalenessMarkers?: boolean;
+  /**
+   * Receives the core's log records about this pusher (push failed, samples dropped, ...)
+   * instead of its 'warning' / 'error' events: `console`, a pino or winston logger, any
+   * object with `warn`, `error`, `info` and `debug` methods. Without a logger or a listener,
+   * warnings and errors go to `process.emitWarning`. Repeated messages are rate-limited.
+   */
+  logger?: PushmetricsLogger;
 }
+
+/** Where a pusher's log records go: each method is called with the message. */
+export interface PushmetricsLogger {
+  error?(message: string): void;
+  warn?(message: string): void;
+  info?(message: string): void;
+  debug?(message: string): void;
+}
+
+/** A core log record, as a pusher's 'warning' and 'error' events carry it. */
+export interface PushmetricsLogRecord extends Error {
+  name: 'PushmetricsWarning';
+  level: 'error' | 'warn';
+  /** The emitting part of the library ("pushmetrics"). */
+  target: string;
+}
+
+/**
+ * Forwards the core's log records at `level` and above (default 'warn'), process-wide.
+ */
+export function setLogLevel(level: 'debug' | 'info' | 'warn' | 'error' | 'off'): void;
 
 /** What one flush delivered. */
 export interface FlushReport {
@@ -353,6 +388,14 @@ export interface ReceiverStats {
  */
 export class Pusher {
   constructor(options: PusherOptions);
+  /**
+   * A Pusher is an EventEmitter: 'warning' and 'error' carry the core's log records about
+   * it (when no `logger` option is set). Repeated messages are rate-limited.
+   */
+  on(event: 'warning' | 'error', listener: (record: PushmetricsLogRecord) => void): this;
+  once(event: 'warning' | 'error', listener: (record: PushmetricsLogRecord) => void): this;
+  off(event: 'warning' | 'error', listener: (record: PushmetricsLogRecord) => void): this;
+  listenerCount(event: 'warning' | 'error'): number;
   /** The group URL (remote write: the first receiver's), credentials removed. */
   readonly url: string;
   /** Pushes now; resolves once everything recorded before the call is delivered. */
@@ -386,6 +429,54 @@ export class Pushgateway {
   delete(params: PushParameters): Promise<void>;
 }
 
+export interface HttpServerOptions {
+  /** Required: the port to listen on, 0 for a free one (read it from `server.port`). */
+  port: number;
+  /** The address to listen on (default "0.0.0.0"; "::" for every IPv6 interface). */
+  host?: string;
+  /** The registry served (default `register`). */
+  registry?: Registry;
+  /** Connections served at once, one native thread each (default 4); more wait to be accepted. */
+  maxConnections?: number;
+  /** Time a client has to send its request head (default 5000); then it gets 408. */
+  readTimeoutMs?: number;
+  /** Time each write of an answer may wait for the client to read (default 10000). */
+  writeTimeoutMs?: number;
+}
+
+/**
+ * A running HTTP server of a registry, from `startHttpServer`. Native threads accept, encode
+ * and answer scrapes: a scrape never runs on the event loop, and the `collect()` callbacks
+ * of metrics are not called for it (set such gauges on a timer instead). Like the push
+ * thread, it does not keep the process alive.
+ */
+export class HttpServer {
+  /** The port listened on (the one the system chose for port 0). */
+  readonly port: number;
+  /** The address listened on. */
+  readonly host: string;
+  /** Whether `close()` has been called. */
+  readonly closed: boolean;
+  /** Stops serving; resolves once the port is free. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a registry over HTTP, as prometheus_client's `start_http_server` does: every path
+ * answers GET and HEAD with the text format 0.0.4 (gzip when accepted); other methods get
+ * 405. Throws `ListenError` naming the address if it cannot be bound.
+ */
+export function startHttpServer(options: HttpServerOptions): HttpServer;
+
+/**
+ * Writes `registry` (default `register`) to the file `path` in the text format 0.0.4, for
+ * node_exporter's textfile collector (`--collector.textfile.directory`). Atomic: the text
+ * goes to a temporary file in the same directory, flushed to disk and renamed over `path`,
+ * so a reader sees the old file or the new one, never a part. Runs on a libuv worker thread.
+ * Rejects with a `PushError` (code `ERR_IO`) naming the path and the reason.
+ */
+export function writeToTextfile(path: string, registry?: Registry): Promise<void>;
+
 /** Every error of pushmetrics; `code` names the kind. */
 export class PushmetricsError extends Error {
   readonly code: string;
@@ -404,3 +495,5 @@ export class ConflictError extends PushmetricsError {}
 export class PushError extends PushmetricsError {}
 /** ERR_TIMEOUT */
 export class TimeoutError extends PushError {}
+/** ERR_LISTEN: an HTTP server's address is in use, not local, or not permitted. */
+export class ListenError extends PushmetricsError {}

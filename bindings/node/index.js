@@ -4,6 +4,9 @@
 const { Registry, register } = require('./lib/registry.js');
 const metrics = require('./lib/metrics.js');
 const { Pusher, Pushgateway } = require('./lib/pusher.js');
+const { setLogLevel } = require('./lib/log.js');
+const { writeToTextfile } = require('./lib/textfile.js');
+const { HttpServer, startHttpServer } = require('./lib/serve.js');
 const errors = require('./lib/errors.js');
 
 module.exports = {
@@ -17,6 +20,10 @@ module.exports = {
   exponentialBuckets: metrics.exponentialBuckets,
   Pusher,
   Pushgateway,
+  setLogLevel,
+  writeToTextfile,
+  HttpServer,
+  startHttpServer,
   PushmetricsError: errors.PushmetricsError,
   InvalidNameError: errors.InvalidNameError,
   LabelError: errors.LabelError,
@@ -25,4 +32,5 @@ module.exports = {
   ConflictError: errors.ConflictError,
   PushError: errors.PushError,
   TimeoutError: errors.TimeoutError,
+  ListenError: errors.ListenError,
 };

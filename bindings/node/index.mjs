@@ -12,6 +12,10 @@ export const {
   exponentialBuckets,
   Pusher,
   Pushgateway,
+  setLogLevel,
+  writeToTextfile,
+  HttpServer,
+  startHttpServer,
   PushmetricsError,
   InvalidNameError,
   LabelError,
@@ -20,5 +24,6 @@ export const {
   ConflictError,
   PushError,
   TimeoutError,
+  ListenError,
 } = pm;
 export default pm;

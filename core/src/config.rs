@@ -38,10 +38,11 @@ impl Method {
     }
 }
 
-/// Where a pusher delivers: a Pushgateway group, or Prometheus remote write.
+/// Where a pusher delivers: a Pushgateway group, Prometheus remote write, or a file for
+/// node_exporter's textfile collector.
 ///
 /// Chosen explicitly (never guessed from the URL): `PUSHMETRICS_TARGET=remote_write`
-/// or [`PusherBuilder::target`].
+/// (or `textfile`), or [`PusherBuilder::target`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Target {
     /// A Pushgateway group: `PUT`/`POST` to `/metrics/job/<job>{/<label>/<value>}`.
@@ -51,24 +52,34 @@ pub enum Target {
     /// Prometheus, VictoriaMetrics, Mimir, Cortex, Thanos Receive. Every URL is the full
     /// write endpoint (`http://prometheus:9090/api/v1/write`).
     RemoteWrite,
+    /// A file in node_exporter's textfile directory (`--collector.textfile.directory`),
+    /// rewritten atomically in the text format at every interval, at `flush()` and at
+    /// shutdown. The URL is the file's path, plain (`/var/lib/node_exporter/textfile/job.prom`)
+    /// or as a `file://` URL (`file:///var/lib/node_exporter/textfile/job.prom`). `job` and
+    /// `grouping` are not used (the scrape of node_exporter gives the labels); the HTTP,
+    /// retry and breaker options do not apply: a failed write is counted and logged, and
+    /// the next interval writes again. `delete_on_shutdown` removes the file.
+    Textfile,
 }
 
 impl Target {
-    /// Parses `pushgateway` or `remote_write` (any case, `-` for `_` accepted).
+    /// Parses `pushgateway`, `remote_write` or `textfile` (any case, `-` for `_` accepted).
     pub fn parse(s: &str) -> Result<Target> {
         match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
             "pushgateway" | "gateway" => Ok(Target::Pushgateway),
             "remote_write" | "remotewrite" => Ok(Target::RemoteWrite),
+            "textfile" | "text_file" => Ok(Target::Textfile),
             _ => Err(Error::InvalidConfig(format!(
-                "target {s:?} must be pushgateway or remote_write"
+                "target {s:?} must be pushgateway, remote_write or textfile"
             ))),
         }
     }
-    /// `pushgateway` or `remote_write`.
+    /// `pushgateway`, `remote_write` or `textfile`.
     pub fn as_str(self) -> &'static str {
         match self {
             Target::Pushgateway => "pushgateway",
             Target::RemoteWrite => "remote_write",
+            Target::Textfile => "textfile",
         }
     }
 }
@@ -166,14 +177,15 @@ impl PusherBuilder {
         }
     }
 
-    /// The gateway's base URL, `http(s)://host:port`, or for remote write the receiver's
-    /// write endpoint (replaces the one given to `builder`, and any added receivers).
+    /// The gateway's base URL, `http(s)://host:port`, for remote write the receiver's
+    /// write endpoint, for a textfile the file's path (replaces the one given to `builder`,
+    /// and any added receivers).
     pub fn url(mut self, url: &str) -> Self {
         self.url = url.to_owned();
         self.more_urls.clear();
         self
     }
-    /// Pushgateway (default) or remote write.
+    /// Pushgateway (default), remote write or textfile.
     pub fn target(mut self, target: Target) -> Self {
         self.target = target;
         self
@@ -211,7 +223,7 @@ impl PusherBuilder {
         self.staleness_markers = on;
         self
     }
-    /// The job name (required).
+    /// The job name (required, except by the textfile target, which does not use it).
     pub fn job(mut self, job: &str) -> Self {
         self.job = job.to_owned();
         self
@@ -375,7 +387,7 @@ impl PusherBuilder {
         if self.use_env {
             self.apply_env(|k| std::env::var(k).ok())?;
         }
-        if self.job.is_empty() {
+        if self.job.is_empty() && self.target != Target::Textfile {
             return Err(Error::InvalidConfig(
                 "job is required (builder .job() or PUSHMETRICS_JOB)".into(),
             ));
@@ -453,9 +465,9 @@ impl PusherBuilder {
                 )));
             }
         }
-        if self.target == Target::Pushgateway && !self.more_urls.is_empty() {
+        if self.target != Target::RemoteWrite && !self.more_urls.is_empty() {
             return Err(Error::InvalidConfig(format!(
-                "several urls ({} and {}) need target remote_write: a pusher writes to one Pushgateway",
+                "several urls ({} and {}) need target remote_write: a pusher writes to one Pushgateway or one textfile",
                 crate::transport::http::redact_url(&self.url),
                 crate::transport::http::redact_url(&self.more_urls[0])
             )));
@@ -531,7 +543,11 @@ impl PusherBuilder {
         if let Some(v) = var("PUSHMETRICS_TARGET") {
             self.target = Target::parse(&v)?;
         }
-        if let Some(v) = var("PUSHMETRICS_URL") {
+        if let Some(v) = var("PUSHMETRICS_URL").filter(|_| self.target == Target::Textfile) {
+            // A file's path is taken whole: it may contain a comma.
+            self.url = v.trim().to_owned();
+            self.more_urls.clear();
+        } else if let Some(v) = var("PUSHMETRICS_URL") {
             // Several receivers, for remote write: comma-separated.
             let mut urls = v.split(',').map(str::trim).filter(|u| !u.is_empty());
             self.url = urls.next().unwrap_or_default().to_owned();
@@ -760,6 +776,30 @@ mod tests {
             .apply_env(|k| (k == "PUSHMETRICS_TARGET").then(|| "kafka".to_string()))
             .unwrap_err();
         assert!(e.to_string().contains("kafka"), "{e}");
+    }
+
+    #[test]
+    fn environment_chooses_the_textfile_target_without_a_job() {
+        let b = PusherBuilder::new("http://code:9091")
+            .resolved_with_env([
+                ("PUSHMETRICS_TARGET", "textfile"),
+                (
+                    "PUSHMETRICS_URL",
+                    "/var/lib/node_exporter/textfile/a,b.prom",
+                ),
+            ])
+            .unwrap();
+        assert_eq!(b.target, Target::Textfile);
+        assert_eq!(
+            b.urls().collect::<Vec<_>>(),
+            ["/var/lib/node_exporter/textfile/a,b.prom"]
+        );
+        assert_eq!(Target::parse("Text-File").unwrap(), Target::Textfile);
+        assert_eq!(Target::Textfile.as_str(), "textfile");
+        let e = PusherBuilder::new("/x.prom")
+            .resolved_with_env([("PUSHMETRICS_TARGET", "pushgateway")])
+            .unwrap_err();
+        assert!(e.to_string().contains("job"), "{e}");
     }
 
     #[test]

@@ -60,8 +60,16 @@ pub enum Error {
     Timeout(String),
     /// The pusher was shut down before the call.
     Shutdown,
-    /// An I/O failure outside of pushing (reading a CA file, ...).
+    /// An I/O failure outside of pushing (reading a CA file, writing a textfile, ...); the
+    /// message names the path and the operating system's reason.
     Io(String),
+    /// An HTTP server that cannot listen on its address (in use, not local, no permission).
+    Listen {
+        /// The address, as `host:port`.
+        addr: String,
+        /// The operating system's reason.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -94,6 +102,7 @@ impl fmt::Display for Error {
             Error::Timeout(m) => write!(f, "timed out: {m}"),
             Error::Shutdown => write!(f, "the pusher has been shut down"),
             Error::Io(m) => write!(f, "i/o error: {m}"),
+            Error::Listen { addr, reason } => write!(f, "cannot listen on {addr}: {reason}"),
         }
     }
 }

@@ -25,10 +25,12 @@ pub mod fork;
 #[doc(hidden)]
 pub mod fuzzing;
 mod labels;
+pub mod log_limit;
 pub mod metric;
 mod pusher;
 mod registry;
 pub mod sampling;
+mod serve;
 mod snapshot;
 mod stats;
 pub(crate) mod target;
@@ -49,8 +51,10 @@ pub use metric::MetricType;
 pub use pusher::{FlushReport, Pusher};
 pub use registry::{MetricBuilder, Registry, RegistryBuilder};
 pub use sampling::Sampling;
+pub use serve::{start_http_server, HttpServer, HttpServerBuilder};
 pub use snapshot::{FamilySnapshot, HistogramValue, SeriesRef, Snapshot, SummaryValue, Value};
 pub use stats::{ReceiverStats, Stats};
+pub use target::textfile::write_to_textfile;
 pub use transport::BreakerState;
 
 /// The README's Rust example, compiled as a doc test so it cannot rot.

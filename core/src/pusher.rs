@@ -11,6 +11,7 @@ use crate::snapshot::Snapshot;
 use crate::stats::{SelfMetrics, Stats};
 use crate::target::pushgateway::group_url;
 use crate::target::remote_write::RemoteWrite;
+use crate::target::textfile::Textfile;
 use crate::transport::breaker::Breaker;
 use crate::transport::deliver::{Delivery, Failure};
 use crate::transport::http::redact_url;
@@ -99,12 +100,13 @@ fn spawn(cfg: &PusherBuilder, registry: &Registry) -> Result<Spawned> {
     let target = Target::new(cfg)?;
     let receivers = match &target {
         Target::RemoteWrite(rw) => rw.receivers(),
-        Target::Gateway(_) => Vec::new(),
+        Target::Gateway(_) | Target::Textfile(_) => Vec::new(),
     };
     // Remote write has a breaker per receiver, so that one that is down never stops the
-    // snapshots the others need; the pusher's own never opens.
+    // snapshots the others need; the pusher's own never opens. A file write storms no one:
+    // it is tried at every interval.
     let breaker = match &target {
-        Target::RemoteWrite(_) => Breaker::new(0, cfg.breaker_open),
+        Target::RemoteWrite(_) | Target::Textfile(_) => Breaker::new(0, cfg.breaker_open),
         Target::Gateway(_) => Breaker::new(cfg.breaker_threshold, cfg.breaker_open),
     };
     let mut stats = Stats::default();
@@ -247,6 +249,24 @@ impl Pusher {
         PusherBuilder::new(url).target(crate::Target::RemoteWrite)
     }
 
+    /// Options for a pusher that rewrites the file at `path` (a plain path or a `file://`
+    /// URL) for node_exporter's textfile collector, at every interval and at shutdown; the
+    /// same as `builder(path).target(Target::Textfile)`. No job is needed.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// let reg = pushmetrics::Registry::new();
+    /// let pusher = pushmetrics::Pusher::textfile("/var/lib/node_exporter/textfile/backup.prom")
+    ///     .interval(Duration::from_secs(30))
+    ///     .start(&reg)
+    ///     .unwrap();
+    /// // ... work ...
+    /// pusher.shutdown(Duration::from_secs(5)).unwrap(); // the final write
+    /// ```
+    pub fn textfile(path: &str) -> PusherBuilder {
+        PusherBuilder::new(path).target(crate::Target::Textfile)
+    }
+
     pub(crate) fn start(cfg: PusherBuilder, registry: Registry) -> Result<Pusher> {
         let (shared, tx, thread, url) = spawn(&cfg, &registry)?;
         let inner = Arc::new(Inner {
@@ -361,8 +381,8 @@ impl Pusher {
         lock(&self.inner.cfg).shutdown_timeout
     }
 
-    /// The group URL pushed to (for remote write, the first receiver's URL), credentials
-    /// removed.
+    /// The group URL pushed to (for remote write, the first receiver's URL; for a textfile,
+    /// the file's path), credentials removed.
     pub fn url(&self) -> String {
         lock(&self.inner.url).clone()
     }
@@ -423,6 +443,7 @@ pub(crate) fn delete_once(cfg: PusherBuilder) -> Result<()> {
 enum Target {
     Gateway(Gateway),
     RemoteWrite(RemoteWrite),
+    Textfile(Textfile),
 }
 
 impl Target {
@@ -430,14 +451,16 @@ impl Target {
         Ok(match cfg.target {
             crate::Target::Pushgateway => Target::Gateway(Gateway::new(cfg)?),
             crate::Target::RemoteWrite => Target::RemoteWrite(RemoteWrite::start(cfg)?),
+            crate::Target::Textfile => Target::Textfile(Textfile::new(&cfg.url)?),
         })
     }
 
-    /// What `url()` shows: the group URL, or the first receiver's.
+    /// What `url()` shows: the group URL, the first receiver's, or the file's path.
     fn url(&self) -> String {
         match self {
             Target::Gateway(g) => redact_url(&g.url),
             Target::RemoteWrite(rw) => rw.url(),
+            Target::Textfile(t) => t.url(),
         }
     }
 
@@ -452,6 +475,7 @@ impl Target {
         match self {
             Target::Gateway(g) => g.push(snapshot, deadline, wait, stats),
             Target::RemoteWrite(rw) => rw.write(snapshot, deadline, asked, wait, stats),
+            Target::Textfile(t) => t.write(snapshot, stats),
         }
     }
 
@@ -463,6 +487,7 @@ impl Target {
     ) -> std::result::Result<(), Failure> {
         match self {
             Target::Gateway(g) => g.delete(deadline, wait, stats),
+            Target::Textfile(t) => t.remove(),
             Target::RemoteWrite(_) => Err(Failure {
                 message: "delete applies to a Pushgateway group; remote write has none (its series end with staleness markers)".into(),
                 retry_after: None,
@@ -652,8 +677,8 @@ impl Worker {
                 }
                 Some(Command::Shutdown { deadline, reply }) => {
                     let mut result = self.flush(deadline, true, true);
-                    let gateway = matches!(self.target, Target::Gateway(_));
-                    if cfg.delete_on_shutdown && gateway && result.is_ok() {
+                    let deletes = matches!(self.target, Target::Gateway(_) | Target::Textfile(_));
+                    if cfg.delete_on_shutdown && deletes && result.is_ok() {
                         result = self.delete(deadline).map(|_| result.unwrap_or_default());
                     }
                     if let Some(reply) = reply {
@@ -709,9 +734,17 @@ impl Worker {
                 Ok(report)
             }
             Err(f) => {
+                let was_open = self.breaker.state() == crate::BreakerState::Open;
                 self.breaker.on_failure(Instant::now());
                 stats.pushes_failed += 1;
                 log::warn!(target: "pushmetrics", "push failed: {}", f.message);
+                if !was_open && self.breaker.state() == crate::BreakerState::Open {
+                    log::warn!(
+                        target: "pushmetrics",
+                        "circuit breaker opened after {} failed pushes in a row: pushing paused",
+                        self.breaker.consecutive_failures()
+                    );
+                }
                 if let Some(ra) = f.retry_after {
                     self.not_before = Some(Instant::now() + ra);
                 }

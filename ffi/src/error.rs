@@ -32,7 +32,8 @@ pub enum pm_status {
     PM_ERR_TIMEOUT = 8,
     /// The pusher has been shut down.
     PM_ERR_SHUT_DOWN = 9,
-    /// An I/O failure outside of pushing (reading a CA file, starting a thread, ...).
+    /// An I/O failure outside of pushing (reading a CA file, starting a thread, listening
+    /// on an address that is in use, ...).
     PM_ERR_IO = 10,
     /// The caller's buffer is too small; the size needed was written to the size out-parameter.
     PM_ERR_BUFFER_TOO_SMALL = 11,
@@ -94,7 +95,7 @@ pub(crate) fn status_of(e: &pushmetrics_core::Error) -> pm_status {
         E::Push(_) => pm_status::PM_ERR_PUSH,
         E::Timeout(_) => pm_status::PM_ERR_TIMEOUT,
         E::Shutdown => pm_status::PM_ERR_SHUT_DOWN,
-        E::Io(_) => pm_status::PM_ERR_IO,
+        E::Io(_) | E::Listen { .. } => pm_status::PM_ERR_IO,
         _ => pm_status::PM_ERR_OTHER,
     }
 }

@@ -27,9 +27,10 @@ pub(crate) enum Kind {
     SummaryVec,
     PusherConfig,
     Pusher,
+    HttpServer,
 }
 
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 14] = [
     Kind::Registry,
     Kind::RegistryOptions,
     Kind::MetricOptions,
@@ -43,6 +44,7 @@ const KINDS: [Kind; 13] = [
     Kind::SummaryVec,
     Kind::PusherConfig,
     Kind::Pusher,
+    Kind::HttpServer,
 ];
 
 // "PM" and "FR" in the high half: values unlikely to be the first word of anything else.
@@ -73,6 +75,7 @@ impl Kind {
             Kind::SummaryVec => "pm_summary_vec",
             Kind::PusherConfig => "pm_pusher_config",
             Kind::Pusher => "pm_pusher",
+            Kind::HttpServer => "pm_http_server",
         }
     }
 

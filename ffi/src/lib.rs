@@ -12,6 +12,7 @@ mod fork;
 pub mod gauge;
 mod handle;
 pub mod histogram;
+pub mod http_server;
 pub mod log;
 pub mod metric_options;
 mod panic;
@@ -20,6 +21,7 @@ pub mod pusher_config;
 pub mod registry;
 pub mod stats;
 pub mod summary;
+pub mod textfile;
 
 use std::ffi::c_char;
 

@@ -95,8 +95,10 @@ pub extern "C" fn pm_pusher_config_set_url(
     })
 }
 
-/// "pushgateway" (the default) or "remote_write" (Prometheus remote write 1.0 to the URL
-/// and to every URL added with `pm_pusher_config_add_url`), any case.
+/// "pushgateway" (the default), "remote_write" (Prometheus remote write 1.0 to the URL
+/// and to every URL added with `pm_pusher_config_add_url`) or "textfile" (the URL is a file
+/// path, plain or `file:///...`, rewritten atomically at every interval and at shutdown for
+/// node_exporter's textfile collector; no job needed), any case.
 /// PM_ERR_INVALID_CONFIG naming the value otherwise.
 #[no_mangle]
 #[must_use]

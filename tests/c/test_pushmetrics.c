@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "pushmetrics.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -2040,6 +2042,355 @@ static int test_forks_under_load_all_finish(void) {
     return 0;
 }
 
+/* ---- serving scrapers ----------------------------------------------------------------- */
+
+/* A registry with one series of every type, served by a new server on 127.0.0.1. */
+static pm_http_server *serve(pm_registry *r, const pm_http_server_options *o, uint16_t *port) {
+    pm_http_server *s = NULL;
+    if (pm_http_server_start(r, "127.0.0.1", 0, o, &s) != PM_OK ||
+        pm_http_server_port(s, port) != PM_OK || *port == 0)
+        abort();
+    return s;
+}
+
+static int test_http_server_answers_curl_with_the_registry_text(void) {
+    pm_registry *r = new_registry();
+    pm_gauge *g = NULL;
+    pm_histogram *h = NULL;
+    OK(pm_gauge_new(r, "served_temperature", "Temperature", NULL, &g));
+    OK(pm_gauge_set(g, -3.25));
+    OK(pm_histogram_new(r, "served_latency_seconds", "Latency", NULL, &h));
+    OK(pm_histogram_observe(h, 0.3));
+    uint16_t port = 0;
+    pm_http_server *s = serve(r, NULL, &port);
+    char *want = NULL;
+    size_t len = 0;
+    OK(pm_registry_encode_text_alloc(r, &want, &len));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "curl -fsS http://127.0.0.1:%u/metrics", port);
+    char *got = command_output(cmd);
+    CHECK(got && strcmp(got, want) == 0);
+    free(got);
+    /* gzip when accepted, and the same text once decompressed */
+    snprintf(cmd, sizeof cmd, "curl -fsS --compressed -D /dev/stdout -o /dev/null "
+                              "http://127.0.0.1:%u/", port);
+    got = command_output(cmd);
+    const char *gzip_headers[] = {"Content-Encoding: gzip",
+                                  "Content-Type: text/plain; version=0.0.4; charset=utf-8", NULL};
+    CHECK(got && contains_all(got, gzip_headers));
+    free(got);
+    snprintf(cmd, sizeof cmd, "curl -fsS --compressed http://127.0.0.1:%u/", port);
+    got = command_output(cmd);
+    CHECK(got && strcmp(got, want) == 0);
+    free(got);
+    /* HEAD: the headers only; another method: 405 */
+    snprintf(cmd, sizeof cmd, "curl -fsS -I http://127.0.0.1:%u/metrics", port);
+    got = command_output(cmd);
+    char length[64];
+    snprintf(length, sizeof length, "Content-Length: %zu", len);
+    const char *head_headers[] = {"HTTP/1.1 200 OK", length, NULL};
+    CHECK(got && contains_all(got, head_headers));
+    free(got);
+    snprintf(cmd, sizeof cmd, "curl -sS -o /dev/null -w '%%{http_code}' -X POST "
+                              "http://127.0.0.1:%u/metrics", port);
+    got = command_output(cmd);
+    CHECK(got && strcmp(got, "405") == 0);
+    free(got);
+    /* promtool accepts the served text */
+    snprintf(cmd, sizeof cmd, "curl -fsS http://127.0.0.1:%u/metrics | promtool check metrics "
+                              ">/dev/null 2>&1 && echo valid", port);
+    got = command_output(cmd);
+    CHECK(got && strcmp(got, "valid\n") == 0);
+    free(got);
+    pm_string_free(want);
+    OK(pm_http_server_stop(s));
+    pm_http_server_free(s);
+    pm_histogram_free(h);
+    pm_gauge_free(g);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_http_server_bounds_connections_and_frees_its_port_on_stop(void) {
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "served_total", "Served", NULL, &c));
+    OK(pm_counter_inc(c, 7));
+    pm_http_server_options o;
+    memset(&o, 0, sizeof o);
+    o.size = sizeof o;
+    o.max_connections = 2;
+    o.read_timeout_ms = 3000;
+    uint16_t port = 0;
+    pm_http_server *s = serve(r, &o, &port);
+    /* A client that connects and sends nothing holds one thread, not the other. */
+    int silent = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(silent >= 0 && connect(silent, (struct sockaddr *)&a, sizeof a) == 0);
+    char cmd[512];
+    /* Twelve scrapes at once over the one free thread: all answered. */
+    snprintf(cmd, sizeof cmd,
+             "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do curl -fsS -m 2 http://127.0.0.1:%u/ & done"
+             " | grep -c '^served_total 7$'; wait",
+             port);
+    char *got = command_output(cmd);
+    CHECK(got && strcmp(got, "12\n") == 0);
+    free(got);
+    /* The port is taken while it serves, named in the error, and free after stop. */
+    pm_http_server *other = NULL;
+    char where[32];
+    snprintf(where, sizeof where, "127.0.0.1:%u", port);
+    FAILS(pm_http_server_start(r, "127.0.0.1", port, NULL, &other), PM_ERR_IO, where);
+    CHECK(other == NULL);
+    OK(pm_http_server_stop(s));
+    OK(pm_http_server_stop(s));
+    uint16_t same = 0;
+    OK(pm_http_server_port(s, &same));
+    CHECK(same == port);
+    /* SO_REUSEADDR, as every server sets it: the closed scrapes wait in TIME_WAIT. */
+    int again = socket(AF_INET, SOCK_STREAM, 0), yes = 1;
+    CHECK(again >= 0 && setsockopt(again, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes) == 0);
+    CHECK(bind(again, (struct sockaddr *)&a, sizeof a) == 0 && listen(again, 1) == 0);
+    close(again);
+    close(silent);
+    pm_http_server_free(s);
+    /* Arguments and options are checked by name. */
+    FAILS(pm_http_server_start(NULL, "127.0.0.1", 0, NULL, &other), PM_ERR_INVALID_ARGUMENT,
+          "`registry`");
+    FAILS(pm_http_server_start(r, NULL, 0, NULL, &other), PM_ERR_INVALID_ARGUMENT, "`addr`");
+    FAILS(pm_http_server_start(r, "127.0.0.1", 0, NULL, NULL), PM_ERR_INVALID_ARGUMENT, "`out`");
+    FAILS(pm_http_server_start(r, "no-such-host.invalid", 9100, NULL, &other),
+          PM_ERR_INVALID_CONFIG, "no-such-host.invalid:9100");
+    o.size = 4;
+    FAILS(pm_http_server_start(r, "127.0.0.1", 0, &o, &other), PM_ERR_INVALID_ARGUMENT,
+          "sizeof(pm_http_server_options)");
+    o.size = sizeof o;
+    o.max_connections = 5000;
+    FAILS(pm_http_server_start(r, "127.0.0.1", 0, &o, &other), PM_ERR_INVALID_CONFIG,
+          "max_connections");
+    FAILS(pm_http_server_port(NULL, &same), PM_ERR_INVALID_ARGUMENT, "`server`");
+    FAILS(pm_http_server_stop(NULL), PM_ERR_INVALID_ARGUMENT, "`server`");
+    pm_http_server_free(NULL);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
+/* ---- node_exporter's textfile collector -------------------------------------------- */
+
+/* The whole file at `path`, to free(); NULL if it cannot be read. */
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) free(buf);
+            buf = bigger;
+        }
+    }
+    fclose(f);
+    if (buf) buf[len] = '\0';
+    return buf;
+}
+
+/* The registry's text, to free(). */
+static char *registry_text(pm_registry *r) {
+    size_t needed = 0;
+    if (pm_registry_encode_text(r, NULL, 0, &needed) != PM_ERR_BUFFER_TOO_SMALL) return NULL;
+    char *buf = malloc(needed);
+    if (buf && pm_registry_encode_text(r, buf, needed, &needed) != PM_OK) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* The number of entries of `dir` besides . and .., -1 if it cannot be read. */
+static int dir_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+    closedir(d);
+    return n;
+}
+
+static int promtool_accepts(const char *path) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "promtool check metrics < '%s' 2>&1", path);
+    char *out = command_output(cmd);
+    free(out);
+    return out != NULL;
+}
+
+struct poller {
+    const char *path, *small, *big;
+    volatile int done;
+    int reads, partial;
+};
+
+static void *poll_file(void *arg) {
+    struct poller *p = arg;
+    while (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) {
+        char *text = read_file(p->path);
+        p->reads++;
+        if (!text || (strcmp(text, p->small) != 0 && strcmp(text, p->big) != 0)) p->partial++;
+        free(text);
+    }
+    return NULL;
+}
+
+static int test_write_to_textfile_is_atomic_and_matches_the_registry(void) {
+    char dir[] = "/tmp/pm-c-textfile-XXXXXX";
+    CHECK(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/job.prom", dir);
+    pm_registry *small = new_registry(), *big = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(small, "c_textfile_rows_total", "Rows", NULL, &c));
+    OK(pm_counter_inc(c, 5));
+    pm_histogram *h = NULL;
+    OK(pm_histogram_new(small, "c_textfile_duration_seconds", "Duration", NULL, &h));
+    OK(pm_histogram_observe(h, 0.2));
+    const char *names[] = {"i"};
+    pm_gauge_vec *g = NULL;
+    OK(pm_gauge_vec_new(big, "c_textfile_value", "Values", names, 1, NULL, &g));
+    for (int i = 0; i < 300; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "series-%05d", i);
+        const char *values[] = {v};
+        OK(pm_gauge_vec_set(g, values, 1, i));
+    }
+    char *small_text = registry_text(small), *big_text = registry_text(big);
+    CHECK(small_text && big_text);
+
+    OK(pm_write_to_textfile(small, path));
+    char *text = read_file(path);
+    CHECK(text && strcmp(text, small_text) == 0);
+    free(text);
+    CHECK(promtool_accepts(path));
+
+    /* A reader never sees anything but a whole file while it is rewritten 1000 times. */
+    struct poller p = {path, small_text, big_text, 0, 0, 0};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, poll_file, &p) == 0);
+    for (int i = 0; i < 1000; i++) OK(pm_write_to_textfile(i % 2 ? small : big, path));
+    __atomic_store_n(&p.done, 1, __ATOMIC_RELEASE);
+    pthread_join(t, NULL);
+    CHECK(p.reads > 0 && p.partial == 0);
+    CHECK(dir_entries(dir) == 1);
+
+    FAILS(pm_write_to_textfile(NULL, path), PM_ERR_INVALID_ARGUMENT, "`registry`");
+    FAILS(pm_write_to_textfile(small, NULL), PM_ERR_INVALID_ARGUMENT, "`path`");
+    unlink(path);
+    rmdir(dir);
+    free(small_text);
+    free(big_text);
+    pm_gauge_vec_free(g);
+    pm_histogram_free(h);
+    pm_counter_free(c);
+    pm_registry_free(big);
+    pm_registry_free(small);
+    return 0;
+}
+
+static int test_unwritable_textfiles_are_io_errors_naming_the_path(void) {
+    char dir[] = "/tmp/pm-c-textfile-XXXXXX";
+    CHECK(mkdtemp(dir));
+    char plain[256], under_plain[300], missing[300], a_dir[300];
+    snprintf(plain, sizeof plain, "%s/plain", dir);
+    snprintf(under_plain, sizeof under_plain, "%s/job.prom", plain);
+    snprintf(missing, sizeof missing, "%s/missing/job.prom", dir);
+    snprintf(a_dir, sizeof a_dir, "%s/a-dir.prom", dir);
+    FILE *f = fopen(plain, "w");
+    CHECK(f);
+    fclose(f);
+    CHECK(mkdir(a_dir, 0755) == 0);
+    pm_registry *r = new_registry();
+    FAILS(pm_write_to_textfile(r, under_plain), PM_ERR_IO, under_plain);
+    CHECK(strstr(pm_last_error_message(), "Not a directory"));
+    FAILS(pm_write_to_textfile(r, missing), PM_ERR_IO, missing);
+    CHECK(strstr(pm_last_error_message(), "No such file"));
+    FAILS(pm_write_to_textfile(r, a_dir), PM_ERR_IO, a_dir);
+    CHECK(strstr(pm_last_error_message(), "Is a directory"));
+    /* No temporary file is left behind: the directory holds what the test made. */
+    CHECK(dir_entries(dir) == 2 && dir_entries(a_dir) == 0);
+    rmdir(a_dir);
+    unlink(plain);
+    rmdir(dir);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_textfile_target_writes_at_each_interval_and_at_shutdown(void) {
+    char dir[] = "/tmp/pm-c-textfile-XXXXXX";
+    CHECK(mkdtemp(dir));
+    char path[256], url[300];
+    snprintf(path, sizeof path, "%s/worker.prom", dir);
+    snprintf(url, sizeof url, "file://%s", path);
+    pm_registry *r = new_registry();
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "c_textfile_items_total", "Items", NULL, &c));
+    OK(pm_counter_inc(c, 1));
+    pm_pusher_config *cfg = NULL;
+    OK(pm_pusher_config_new(&cfg));
+    OK(pm_pusher_config_ignore_env(cfg));
+    OK(pm_pusher_config_set_target(cfg, "textfile"));
+    OK(pm_pusher_config_set_url(cfg, url));
+    OK(pm_pusher_config_set_interval_ms(cfg, 100));
+    OK(pm_pusher_config_set_jitter(cfg, 0));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p)); /* no job: a textfile does not need one */
+    int seen = 0;
+    for (int i = 0; i < 250 && !seen; i++) {
+        char *text = read_file(path);
+        seen = text && strstr(text, "c_textfile_items_total 1\n");
+        free(text);
+        if (!seen) usleep(20000);
+    }
+    CHECK(seen);
+    OK(pm_counter_inc(c, 41));
+    OK(pm_pusher_shutdown(p, 5000));
+    char *text = read_file(path);
+    CHECK(text && strstr(text, "c_textfile_items_total 42\n"));
+    CHECK(strstr(text, "pushmetrics_pushes_total"));
+    free(text);
+    CHECK(promtool_accepts(path));
+    pm_stats s;
+    s.size = sizeof s;
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.pushes_ok >= 2 && s.pushes_failed == 0);
+    CHECK(dir_entries(dir) == 1);
+    pm_pusher_free(p);
+
+    /* A write that fails is counted, and its message names the path. */
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/job.prom", path);
+    OK(pm_pusher_config_set_url(cfg, bad));
+    OK(pm_pusher_config_set_interval_ms(cfg, 60000));
+    OK(pm_pusher_start(cfg, r, &p));
+    FAILS(pm_pusher_flush(p, 5000, NULL), PM_ERR_PUSH, bad);
+    OK(pm_pusher_stats(p, &s));
+    CHECK(s.pushes_failed == 1 && s.pushes_ok == 0 && s.has_last_error);
+    FAILS(pm_pusher_config_set_target(cfg, "kafka"), PM_ERR_INVALID_CONFIG, "textfile");
+    pm_pusher_free(p);
+    pm_pusher_config_free(cfg);
+    unlink(path);
+    rmdir(dir);
+    pm_counter_free(c);
+    pm_registry_free(r);
+    return 0;
+}
+
 /* ---- runner ----------------------------------------------------------------------- */
 
 struct test {
@@ -2084,6 +2435,11 @@ static const struct test TESTS[] = {
     T(test_remote_write_reaches_prometheus_and_victoria_metrics),
     T(test_forked_child_pushes_its_own_group),
     T(test_forks_under_load_all_finish),
+    T(test_write_to_textfile_is_atomic_and_matches_the_registry),
+    T(test_unwritable_textfiles_are_io_errors_naming_the_path),
+    T(test_textfile_target_writes_at_each_interval_and_at_shutdown),
+    T(test_http_server_answers_curl_with_the_registry_text),
+    T(test_http_server_bounds_connections_and_frees_its_port_on_stop),
 };
 
 int main(int argc, char **argv) {

@@ -1,7 +1,10 @@
 """Checks the operator kit: every metric the Grafana dashboard and the alerting rules use
 is one the pushers export (read from core/src/stats.rs), and the dashboard is valid JSON.
 Checks the reference: every pusher option (a builder method of core/src/config.rs), every
-PUSHMETRICS_* environment variable and every self-metric is in docs/configuration.md."""
+PUSHMETRICS_* environment variable, every self-metric and each language's log hook are in
+docs/configuration.md, and
+every HTTP server option (a builder method of core/src/serve.rs) and the server's call in
+each language are in docs/configuration.md and docs/serving.md."""
 import json
 import pathlib
 import re
@@ -38,6 +41,30 @@ for name in sorted(exported):
         failures.append(f"self-metric {name} is not in docs/configuration.md")
 if len(options) < 30:
     failures.append(f"found only {len(options)} pusher options in core/src/config.rs")
+
+serve_rs = (root / "core/src/serve.rs").read_text()
+serving = (root / "docs/serving.md").read_text()
+server_builder = serve_rs[serve_rs.index("impl HttpServerBuilder {"):]
+server_options = set(re.findall(r"pub fn (\w+)\(\s*mut self", server_builder))
+for name in sorted(server_options):
+    if f"`{name}`" not in reference:
+        failures.append(f"http server option {name} is not in docs/configuration.md")
+if len(server_options) < 3:
+    failures.append(f"found only {len(server_options)} http server options in core/src/serve.rs")
+header = (root / "include/pushmetrics.h").read_text()
+server_calls = ["start_http_server", "startHttpServer", "shutdown()", "close()", "stop()"]
+server_calls += sorted(set(re.findall(r"\b(pm_http_server_[a-z_]+)\(", header)))
+for call in server_calls:
+    for doc, text in (("configuration.md", reference), ("serving.md", serving)):
+        if call not in text:
+            failures.append(f"http server call {call} is not in docs/{doc}")
+
+# The log hook of each language, in the reference's Logs section.
+logs = reference[reference.index("## Logs"):] if "## Logs" in reference else ""
+for hook in ['logging.getLogger("pushmetrics")', "set_log_level", "setLogLevel", "`logger`",
+             "'warning'", "process.emitWarning", "pm_set_log_callback", "log_limit::allow"]:
+    if hook not in logs:
+        failures.append(f"log hook {hook} is not in the Logs section of docs/configuration.md")
 
 for f in failures:
     print("FAIL:", f)

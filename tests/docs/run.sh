@@ -2,7 +2,8 @@
 # The docs: alerting rules valid and unit-tested with promtool, the dashboard and the rules
 # refer only to metrics the pushers export, every option and self-metric is documented, and
 # every quick-start snippet runs and pushes: to a Pushgateway (docs/quickstart.md) and by
-# remote write to Prometheus (docs/remote-write.md).
+# remote write to Prometheus (docs/remote-write.md), or writes node_exporter's textfile
+# (docs/textfile.md).
 set -uo pipefail
 cd "$(dirname "$0")"
 passed=0; failed=0
@@ -10,6 +11,7 @@ check() { if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi;
 check promtool check rules ../../docs/operations/alerts.yml
 check promtool test rules alerts_test.yml
 check python3 check_docs.py
+check python3 textfile.py
 eval "$(../pushgateway.sh start)"
 RECEIVERS_DIR=
 trap '../pushgateway.sh stop "$PGW_PID"; [ -z "$RECEIVERS_DIR" ] || ../receivers.sh stop "$RECEIVERS_DIR"' EXIT

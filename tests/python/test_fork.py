@@ -14,8 +14,13 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="fork")
 def test_two_hundred_forks_under_load_all_finish(hung_server):
     _, out = run_script(
         """
+        # logging first, as nearly every program has it: its fork hook then runs Python
+        # code after any hook registered later, and must not find the library's locks held.
+        import logging
         import multiprocessing as mp, os, signal, threading, time
         import pushmetrics as pm
+
+        log = logging.getLogger("app")
 
         held = pm.Counter("held_total", "Held")
         labelled = pm.Counter("labelled_total", "Labelled", ["k"])
@@ -44,6 +49,7 @@ def test_two_hundred_forks_under_load_all_finish(hung_server):
             while not stop.is_set():
                 summary.labels("a").observe(0.25)
                 pm.generate_latest()
+                log.debug("observed")
 
         def work(q):
             # The child's own numbers, from zero.

@@ -24,6 +24,8 @@ class ConflictError extends PushmetricsError {}
 class PushError extends PushmetricsError {}
 /** A flush or shutdown that did not finish within its timeout. */
 class TimeoutError extends PushError {}
+/** An HTTP server that cannot listen on its address (in use, not local, no permission). */
+class ListenError extends PushmetricsError {}
 
 const BY_CODE = {
   ERR_INVALID_METRIC_NAME: InvalidNameError,
@@ -39,6 +41,7 @@ const BY_CODE = {
   ERR_SHUTDOWN: PushError,
   ERR_IO: PushError,
   ERR_TIMEOUT: TimeoutError,
+  ERR_LISTEN: ListenError,
 };
 
 // Node-API's own conversion failures (a string where a number belongs, a missing field).
@@ -77,6 +80,7 @@ module.exports = {
   ConflictError,
   PushError,
   TimeoutError,
+  ListenError,
   translate,
   invalid,
 };

@@ -4,9 +4,13 @@
 // Pushers still running when the event loop empties make their final flush on
 // `beforeExit`, bounded by their shutdown timeout; `exit` (process.exit()) shuts them down
 // synchronously. Neither the push thread nor these hooks keep the process alive.
+// A Pusher is an EventEmitter: the core's warnings about it arrive as 'warning' and 'error'
+// events, or go to its `logger` option (see lib/log.js).
+const { EventEmitter } = require('node:events');
 const native = require('./native.js');
 const { translate, invalid } = require('./errors.js');
 const { register, Registry } = require('./registry.js');
+const log = require('./log.js');
 
 // Options of both Pusher and Pushgateway.
 const OPTIONS = new Set([
@@ -49,13 +53,14 @@ const PUSHER_OPTIONS = new Set([
   'maxInFlight',
   'maxPendingSamples',
   'stalenessMarkers',
+  'logger',
 ]);
 
 /** The addon's options from the user's: known names only, `basicAuth` as an object. */
 function nativeOptions(options, extra, known = OPTIONS) {
   const out = {};
   for (const k of Object.keys(options)) {
-    if (k === 'registry') continue;
+    if (k === 'registry' || k === 'logger') continue;
     if (!known.has(k)) invalid(`unknown pusher option ${JSON.stringify(k)}`);
     if (options[k] !== undefined) out[k] = options[k];
   }
@@ -109,24 +114,55 @@ function hook() {
   process.on('exit', finalSync);
 }
 
-class Pusher {
+function loggerOption(logger) {
+  if (logger === undefined || logger === null) return null;
+  if (typeof logger !== 'object' && typeof logger !== 'function') {
+    invalid(`logger is not an object with warn/error/info/debug methods: ${String(logger)}`);
+  }
+  return logger;
+}
+
+class Pusher extends EventEmitter {
   /**
    * @param {object} options url (for remote write, one URL or several), job, groupings,
-   *   registry, target, intervalMs and every other pusher option (durations in milliseconds)
+   *   registry, target, intervalMs, logger and every other pusher option (durations in
+   *   milliseconds)
    */
   constructor(options) {
+    super();
     if (options === null || typeof options !== 'object') {
       invalid(`Pusher needs an options object, got ${String(options)}`);
     }
     this._registry = registryOption(options.registry);
+    this._logger = loggerOption(options.logger);
     try {
       const o = nativeOptions(options, {}, PUSHER_OPTIONS);
       this._native = new native.NativePusher(this._registry._native, o);
     } catch (e) {
       throw translate(e);
     }
+    this._logUrl = this._native.url();
     live.add(this);
+    log.pushers.add(this);
     hook();
+  }
+
+  /** One core log record about this pusher; false if nobody here takes it. */
+  _log(level, target, message) {
+    const logger = this._logger;
+    if (logger) {
+      const fn = logger[level];
+      if (typeof fn === 'function') fn.call(logger, message);
+      return true;
+    }
+    const event = level === 'error' ? 'error' : level === 'warn' ? 'warning' : null;
+    if (event === null || this.listenerCount(event) === 0) return false;
+    const record = new Error(message);
+    record.name = 'PushmetricsWarning';
+    record.level = level;
+    record.target = target;
+    this.emit(event, record);
+    return true;
   }
 
   /** The group URL pushed to (remote write: the first receiver's), credentials removed. */
@@ -147,7 +183,12 @@ class Pusher {
   async shutdown(timeoutMs) {
     live.delete(this);
     await this._registry._collect();
-    settle(await this._native.shutdown(timeoutMs));
+    try {
+      settle(await this._native.shutdown(timeoutMs));
+    } finally {
+      // After the records of the final flush, which are queued before its result.
+      setImmediate(() => log.pushers.delete(this));
+    }
   }
 
   /** The pusher's health counters; for remote write, also each receiver's. */

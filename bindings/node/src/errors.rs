@@ -33,6 +33,7 @@ pub fn code_of(e: &pushmetrics::Error) -> &'static str {
         E::Timeout(_) => "ERR_TIMEOUT",
         E::Shutdown => "ERR_SHUTDOWN",
         E::Io(_) => "ERR_IO",
+        E::Listen { .. } => "ERR_LISTEN",
         _ => "ERR_PUSHMETRICS",
     }
 }

@@ -8,6 +8,9 @@ extern crate napi_derive;
 
 mod cells;
 mod errors;
+mod logging;
 mod metrics;
 mod pusher;
 mod registry;
+mod serve;
+mod textfile;

@@ -1,7 +1,8 @@
 // Compiled by `tsc -p tsconfig.json` in the tests: uses every declaration the way a user does.
 import {
   Counter, Gauge, Histogram, Summary, Registry, register, Pusher, Pushgateway,
-  linearBuckets, exponentialBuckets, PushmetricsError, LabelError, TimeoutError,
+  linearBuckets, exponentialBuckets, PushmetricsError, LabelError, TimeoutError, writeToTextfile,
+  startHttpServer, HttpServer, ListenError, setLogLevel, type PushmetricsLogRecord,
   type FlushReport, type PusherStats, type ReceiverStats, type PusherOptions,
 } from '..';
 
@@ -50,7 +51,19 @@ async function main(): Promise<void> {
   }
   await rw.shutdown();
   new Pusher({ url: 'http://127.0.0.1:9091', target: 'pushgateway', job: 'j' });
-  // @ts-expect-error: the target is one of two names
+  const logged = new Pusher({ url: 'http://127.0.0.1:9091', job: 'j', logger: console });
+  logged.on('warning', (w: PushmetricsLogRecord) => console.log(w.message, w.level, w.target))
+    .once('error', (e) => console.log(e.message)).off('warning', () => undefined);
+  const listeners: number = logged.listenerCount('warning');
+  new Pusher({ url: 'http://127.0.0.1:9091', job: 'j', logger: { warn(m: string) { console.log(m, listeners); } } });
+  setLogLevel('error');
+  new Pusher({ url: '/var/lib/node_exporter/textfile/j.prom', target: 'textfile' });
+  const written: Promise<void> = writeToTextfile('/tmp/j.prom', reg);
+  await written;
+  await writeToTextfile('/tmp/j.prom');
+  // @ts-expect-error: the path is a string
+  writeToTextfile(42);
+  // @ts-expect-error: the target is one of three names
   new Pusher({ url: 'http://127.0.0.1:9091', target: 'nope', job: 'j' });
   // @ts-expect-error: remote-write options belong to Pusher, not to prom-client's Pushgateway
   new Pushgateway('http://127.0.0.1:9091', { maxInFlight: 2 });
@@ -63,5 +76,14 @@ async function main(): Promise<void> {
     if (e instanceof PushmetricsError) console.log(e.message);
   }
   console.log(text, json, r, st, ok, secs, sent, reg.seriesCount(), reg.guardStats(), p.url);
+  const server: HttpServer = startHttpServer({ port: 0, host: '127.0.0.1', registry: reg, maxConnections: 2,
+    readTimeoutMs: 5000, writeTimeoutMs: 10000 });
+  const port: number = server.port;
+  const where: string = server.host;
+  await server.close();
+  console.log(port, where, server.closed, startHttpServer({ port: 9100 }).port);
+  // @ts-expect-error: the port is required
+  startHttpServer({ host: '::' });
+  try { startHttpServer({ port }); } catch (e) { if (e instanceof ListenError) console.log(e.code); }
 }
 void main();

@@ -8,7 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 
 /// Python classes, in the order of [`Class`].
-static CLASSES: [PyOnceLock<Py<PyType>>; 9] = [const { PyOnceLock::new() }; 9];
+static CLASSES: [PyOnceLock<Py<PyType>>; 10] = [const { PyOnceLock::new() }; 10];
 
 /// The exception classes of `pushmetrics.errors`.
 #[derive(Clone, Copy)]
@@ -22,6 +22,7 @@ pub(crate) enum Class {
     Push,
     FlushTimeout,
     Shutdown,
+    Listen,
 }
 
 impl Class {
@@ -36,6 +37,7 @@ impl Class {
             Class::Push => "PushError",
             Class::FlushTimeout => "FlushTimeoutError",
             Class::Shutdown => "ShutdownError",
+            Class::Listen => "ListenError",
         }
     }
 
@@ -64,6 +66,7 @@ pub(crate) fn to_py(e: Error) -> PyErr {
         Error::Push(_) | Error::Io(_) => Class::Push,
         Error::Timeout(_) => Class::FlushTimeout,
         Error::Shutdown => Class::Shutdown,
+        Error::Listen { .. } => Class::Listen,
         _ => Class::Base,
     };
     class.err(e.to_string())

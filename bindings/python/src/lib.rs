@@ -5,10 +5,13 @@
 mod convert;
 mod errors;
 mod fork;
+mod logging;
 mod metrics;
 mod pusher;
 mod registry;
 mod sampling;
+mod serve;
+mod textfile;
 
 use pyo3::prelude::*;
 
@@ -36,13 +39,18 @@ fn _pushmetrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pusher::Stats>()?;
     m.add_class::<pusher::ReceiverStats>()?;
     m.add_class::<pusher::FlushReport>()?;
+    m.add_function(wrap_pyfunction!(fork::_install_fork_handlers, m)?)?;
     m.add_function(wrap_pyfunction!(registry::generate_latest, m)?)?;
     m.add_function(wrap_pyfunction!(pusher::push_to_gateway, m)?)?;
     m.add_function(wrap_pyfunction!(pusher::pushadd_to_gateway, m)?)?;
     m.add_function(wrap_pyfunction!(pusher::delete_from_gateway, m)?)?;
+    m.add_function(wrap_pyfunction!(textfile::write_to_textfile, m)?)?;
     m.add_function(wrap_pyfunction!(pusher::_shutdown_all, m)?)?;
-    m.add_function(wrap_pyfunction!(fork::_fork_prepare, m)?)?;
-    m.add_function(wrap_pyfunction!(fork::_fork_parent, m)?)?;
-    m.add_function(wrap_pyfunction!(fork::_fork_child, m)?)?;
+    m.add_class::<serve::HttpServer>()?;
+    m.add_function(wrap_pyfunction!(serve::start_http_server, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::_install_logger, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::_set_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::_next_log_records, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::_log_records_dropped, m)?)?;
     Ok(())
 }

@@ -146,6 +146,16 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Urls {
         if let Ok(one) = obj.extract::<String>() {
             return Ok(Urls(vec![one]));
         }
+        // A textfile's path may come as a `pathlib.Path`.
+        if obj.hasattr("__fspath__")? {
+            let path: PathBuf = obj.extract()?;
+            return match path.into_os_string().into_string() {
+                Ok(one) => Ok(Urls(vec![one])),
+                Err(p) => Err(Class::Config.err(format!(
+                    "invalid configuration: path {p:?} is not valid UTF-8"
+                ))),
+            };
+        }
         obj.extract().map(Urls).map_err(|e: PyErr| {
             pyo3::exceptions::PyTypeError::new_err(format!(
                 "url must be a str or a sequence of str: {}",
@@ -169,9 +179,16 @@ fn builder(
     grouping_key: Option<Pairs<String>>,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PusherBuilder> {
-    // prometheus_client accepts a bare host:port and means http.
+    // prometheus_client accepts a bare host:port and means http; a textfile's URL is a
+    // path, and one that starts with `/` is never a host.
+    let textfile = match options.map(|o| o.get_item("target")).transpose()?.flatten() {
+        Some(t) if !t.is_none() => {
+            Target::parse(&t.extract::<String>()?).or_raise()? == Target::Textfile
+        }
+        _ => false,
+    };
     let mut urls = urls.0.into_iter().map(|url| {
-        if url.contains("://") {
+        if textfile || url.contains("://") || url.starts_with('/') {
             url
         } else {
             format!("http://{url}")
@@ -206,7 +223,7 @@ fn unix_seconds(t: SystemTime) -> f64 {
 #[pymethods]
 impl Pusher {
     #[new]
-    #[pyo3(signature = (url, job, grouping_key=None, registry=RegistryArg::Default, interval=None, **options))]
+    #[pyo3(signature = (url, job="", grouping_key=None, registry=RegistryArg::Default, interval=None, **options))]
     fn new(
         py: Python<'_>,
         url: Urls,

@@ -367,7 +367,10 @@ mod tests {
         ] {
             assert!(e.to_string().contains("at most 4096"), "{e}");
         }
-        assert_eq!(linear_buckets(0.0, 1.0, MAX_BUCKETS).unwrap().len(), MAX_BUCKETS);
+        assert_eq!(
+            linear_buckets(0.0, 1.0, MAX_BUCKETS).unwrap().len(),
+            MAX_BUCKETS
+        );
         let reg = crate::Registry::new();
         let many: Vec<f64> = (0..=crate::MAX_QUANTILES).map(|i| i as f64 / 1e3).collect();
         let e = reg.summary("q", "Q").quantiles(&many).build().unwrap_err();

@@ -14,8 +14,9 @@ child gets pushers of its own (see ``pushmetrics._lifecycle``).
 
 from __future__ import annotations
 
-from . import _lifecycle
+from . import _lifecycle, _logging
 from ._context import ExceptionCounter, InProgress, Timer
+from ._logging import set_log_level
 from ._pushmetrics import (
     CONTENT_TYPE_LATEST,
     DEFAULT_BUCKETS,
@@ -25,6 +26,7 @@ from ._pushmetrics import (
     FlushReport,
     Gauge,
     Histogram,
+    HttpServer,
     Pusher,
     ReceiverStats,
     Registry,
@@ -36,6 +38,8 @@ from ._pushmetrics import (
     generate_latest,
     push_to_gateway,
     pushadd_to_gateway,
+    start_http_server,
+    write_to_textfile,
 )
 from .errors import (
     ConfigError,
@@ -45,6 +49,7 @@ from .errors import (
     InvalidNameError,
     InvalidValueError,
     LabelError,
+    ListenError,
     PushError,
     ShutdownError,
 )
@@ -67,10 +72,12 @@ __all__ = [
     "FlushTimeoutError",
     "Gauge",
     "Histogram",
+    "HttpServer",
     "InProgress",
     "InvalidNameError",
     "InvalidValueError",
     "LabelError",
+    "ListenError",
     "PushError",
     "Pusher",
     "PusherOptions",
@@ -86,9 +93,14 @@ __all__ = [
     "generate_latest",
     "push_to_gateway",
     "pushadd_to_gateway",
+    "set_log_level",
+    "start_http_server",
+    "write_to_textfile",
 ]
 
+_logging.install_exit_hook()
 _lifecycle.install()
+_logging.install()
 
 
 def __getattr__(name: str) -> object:

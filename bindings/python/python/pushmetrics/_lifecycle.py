@@ -1,6 +1,10 @@
 """Process lifecycle hooks: at interpreter exit every live pusher makes its final flush
-(each bounded by its ``shutdown_timeout``), and around ``os.fork()`` the core's fork hooks
+(each bounded by its ``shutdown_timeout``), and around ``fork()`` the core's fork handlers
 run so that the child gets working pushers of its own.
+
+The fork handlers are installed with ``pthread_atfork``: they run inside ``fork()`` itself,
+after every ``os.register_at_fork`` hook (``logging``'s, the application's), so no Python
+code runs while they hold the library's locks.
 
 After a fork the child's pushers push to their own group, the parent's grouping plus a
 ``pid`` label with the child's process id, and its counters, histograms and summaries
@@ -16,7 +20,7 @@ import atexit
 import os
 import sys
 
-from ._pushmetrics import _fork_child, _fork_parent, _fork_prepare, _shutdown_all
+from ._pushmetrics import _install_fork_handlers, _shutdown_all
 
 
 class _Token:
@@ -32,7 +36,6 @@ def _final_flush_in_multiprocessing_child(_: object) -> None:
 
 
 def _after_fork_in_child() -> None:
-    _fork_child()
     mp_util = sys.modules.get("multiprocessing.util")
     if mp_util is not None:
         # multiprocessing clears its finalizers in the child right after this hook and
@@ -42,9 +45,6 @@ def _after_fork_in_child() -> None:
 
 def install() -> None:
     atexit.register(_shutdown_all)
+    _install_fork_handlers()
     if hasattr(os, "register_at_fork"):
-        os.register_at_fork(
-            before=_fork_prepare,
-            after_in_parent=_fork_parent,
-            after_in_child=_after_fork_in_child,
-        )
+        os.register_at_fork(after_in_child=_after_fork_in_child)

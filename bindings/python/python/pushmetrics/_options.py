@@ -22,7 +22,7 @@ class PusherOptions(TypedDict, total=False):
     """Every pusher option (DESIGN.md's names); durations in seconds, ``None`` = default."""
 
     grouping: _Pairs | None
-    target: Literal["pushgateway", "remote_write"] | None
+    target: Literal["pushgateway", "remote_write", "textfile"] | None
     method: Literal["PUT", "POST", "put", "post"] | None
     format: Literal["text", "protobuf"] | None
     gzip: bool | None

@@ -1,5 +1,6 @@
 """Types of the compiled module; ``pushmetrics`` re-exports every public name."""
 
+import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -281,12 +282,14 @@ class ReceiverStats:
 
 class Pusher:
     """Pushes a registry from a background thread to a Pushgateway, or with
-    ``target="remote_write"`` to one or more remote-write receivers."""
+    ``target="remote_write"`` to one or more remote-write receivers, or with
+    ``target="textfile"`` rewrites a file for node_exporter's textfile collector (``url`` is
+    the file's path; ``job`` is not needed)."""
 
     def __init__(
         self,
-        url: _Urls,
-        job: str,
+        url: _Urls | os.PathLike[str],
+        job: str = "",
         grouping_key: _Pairs | None = None,
         registry: Registry | None = ...,
         interval: float | None = None,
@@ -306,6 +309,40 @@ class Pusher:
     def __exit__(self, *exc: object) -> None: ...
 
 def generate_latest(registry: Registry | None = ...) -> bytes: ...
+
+class HttpServer:
+    """A running HTTP server of one registry; ``shutdown()`` (or ``close()``) stops it."""
+
+    @property
+    def port(self) -> int: ...
+    @property
+    def server_port(self) -> int: ...
+    @property
+    def server_address(self) -> tuple[str, int]: ...
+    @property
+    def stopped(self) -> bool: ...
+    def shutdown(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> HttpServer: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+def start_http_server(
+    port: int,
+    addr: str = "0.0.0.0",
+    registry: Registry | None = ...,
+    *,
+    max_connections: int | None = None,
+    read_timeout: float | None = None,
+    write_timeout: float | None = None,
+) -> HttpServer:
+    """Serves ``registry`` over HTTP on ``addr``:``port`` (0 for a free port) from threads
+    of the core, as prometheus_client's ``start_http_server`` does; returns the server.
+    Raises ``ListenError`` (an ``OSError``) naming the address when it cannot be bound."""
+
+def write_to_textfile(path: str | os.PathLike[str], registry: Registry | None = ...) -> None:
+    """Writes ``registry`` to ``path`` in the text format 0.0.4, atomically, for
+    node_exporter's textfile collector. Raises ``PushError`` (an ``OSError``) naming the
+    path and the reason when the file cannot be written."""
 def push_to_gateway(
     gateway: str,
     job: str,
@@ -333,6 +370,8 @@ def delete_from_gateway(
     **options: Unpack[PusherOptions],
 ) -> None: ...
 def _shutdown_all() -> None: ...
-def _fork_prepare() -> None: ...
-def _fork_parent() -> None: ...
-def _fork_child() -> None: ...
+def _install_fork_handlers() -> bool: ...
+def _install_logger() -> bool: ...
+def _set_log_level(level: int) -> None: ...
+def _next_log_records(timeout: float) -> list[tuple[int, str, str]]: ...
+def _log_records_dropped() -> int: ...

@@ -13,6 +13,7 @@ __all__ = [
     "InvalidNameError",
     "InvalidValueError",
     "LabelError",
+    "ListenError",
     "PushError",
     "ShutdownError",
 ]
@@ -43,7 +44,12 @@ class DuplicateMetricError(Error, ValueError):
 
 
 class PushError(Error, OSError):
-    """A push or delete that failed for good (after its retries)."""
+    """A push or delete that failed for good (after its retries), or a textfile that could
+    not be written (the message names the path and the system's reason)."""
+
+
+class ListenError(Error, OSError):
+    """An HTTP server that cannot listen on its address (in use, not local, no permission)."""
 
 
 class FlushTimeoutError(Error, TimeoutError):

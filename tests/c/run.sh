@@ -111,10 +111,12 @@ fi
 
 # Under valgrind the library is linked statically. The forked child's own leak report is
 # silenced: it inherits the parent's heap, including what only the parent's push thread
-# (which does not exist in the child) can reach.
+# (which does not exist in the child) can reach. Valgrind runs one thread at a time; fair
+# scheduling keeps a thread that records in a loop (and never blocks) from starving the
+# one that forks.
 if gcc "${cflags[@]}" -O1 tests/c/test_pushmetrics.c -o "$out/test_static" \
     "$lib/libpushmetrics.a" $static_libs >"$out/build_static.log" 2>&1; then
-    suite valgrind valgrind -q --error-exitcode=1 --leak-check=full \
+    suite valgrind valgrind -q --fair-sched=yes --error-exitcode=1 --leak-check=full \
         --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
         --child-silent-after-fork=yes "$out/test_static"
 else

@@ -114,6 +114,49 @@ static RESTARTING: Mutex<()> = Mutex::new(());
 /// Set in a forked child until the library has restarted there.
 static FORKED: AtomicBool = AtomicBool::new(false);
 
+#[cfg(unix)]
+extern "C" {
+    fn pthread_atfork(
+        prepare: Option<extern "C" fn()>,
+        parent: Option<extern "C" fn()>,
+        child: Option<extern "C" fn()>,
+    ) -> std::ffi::c_int;
+}
+
+// A panic cannot be reported from a fork handler; it must at least not unwind into libc.
+extern "C" fn prepare_handler() {
+    let _ = std::panic::catch_unwind(prepare);
+}
+
+extern "C" fn parent_handler() {
+    let _ = std::panic::catch_unwind(parent);
+}
+
+extern "C" fn child_handler() {
+    let _ = std::panic::catch_unwind(child);
+}
+
+/// Installs [`prepare`], [`parent`] and [`child`] with `pthread_atfork`, once per process,
+/// so libc runs them inside every `fork()`; false if the platform refused them. For a
+/// binding whose runtime has fork hooks of its own (Python's), these run after all of
+/// them, with no more of the runtime's code running until the process is copied.
+pub fn install_handlers() -> bool {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        #[cfg(unix)]
+        // SAFETY: the handlers are plain functions that live as long as the library.
+        return unsafe {
+            pthread_atfork(
+                Some(prepare_handler),
+                Some(parent_handler),
+                Some(child_handler),
+            ) == 0
+        };
+        #[cfg(not(unix))]
+        false
+    })
+}
+
 /// Call right before `fork()`: waits until no push thread is inside a section and takes
 /// every lock of the library, until [`parent`] or [`child`] in the same thread.
 pub fn prepare() {

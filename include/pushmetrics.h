@@ -183,6 +183,13 @@ typedef enum {
 } pm_breaker_state;
 
 /**
+ * The families a `pm_collect_fn` reports, filled with `pm_collection_add_counter` and
+ * `pm_collection_add_gauge`. Valid only during the call of the callback it is given to,
+ * and only on that thread.
+ */
+typedef struct pm_collection pm_collection;
+
+/**
  * One counter series: a value that only goes up. From `pm_counter_new` (a counter without
  * labels) or `pm_counter_vec_with` (one label set); release with `pm_counter_free`.
  * Thread-safe: any number of threads may record through the same handle; each call is one
@@ -289,6 +296,23 @@ typedef struct pm_summary pm_summary;
  * Thread-safe.
  */
 typedef struct pm_summary_vec pm_summary_vec;
+
+/**
+ * Computes a gauge's value from the `user_data` given with it.
+ */
+typedef double (*pm_gauge_fn)(void *user_data);
+
+/**
+ * Releases the `user_data` of a callback once the library no longer calls it.
+ */
+typedef void (*pm_free_fn)(void *user_data);
+
+/**
+ * Computes families at collection time: adds series to `collection` with
+ * `pm_collection_add_counter` / `pm_collection_add_gauge` and returns PM_OK (0). Any other
+ * value counts as a failure of the collector (and what it added is left out).
+ */
+typedef int (*pm_collect_fn)(pm_collection *collection, void *user_data);
 
 /**
  * Limits of an HTTP server, for `pm_http_server_start`. Set `size` to
@@ -572,6 +596,109 @@ const char *pm_version(void);
  * library match.
  */
 uint32_t pm_abi_version(void);
+
+/**
+ * Defines a gauge without labels named `name` whose value `func(user_data)` returns at
+ * every collection (each push, textfile write and scrape of the registry), on the thread
+ * doing it: the push thread, an HTTP server thread, or the caller of
+ * `pm_registry_encode_text`. It may be called from several threads at once and must not
+ * call into this library for the same registry. The name must be valid and free (no
+ * metric or collector of the registry has it): PM_ERR_INVALID_NAME, PM_ERR_CONFLICT.
+ *
+ * `free_user_data` (may be NULL) is called with `user_data` once the gauge is removed with
+ * `pm_registry_unregister_collector` and no collection is using it any more. When the call
+ * fails, `user_data` stays the caller's and `free_user_data` is not called. Thread-safe.
+ */
+PM_MUST_USE
+pm_status pm_registry_gauge_func(const pm_registry *registry,
+                                 const char *name,
+                                 const char *help,
+                                 pm_gauge_fn func,
+                                 void *user_data,
+                                 pm_free_fn free_user_data);
+
+/**
+ * Removes the collector `name` (a `pm_registry_gauge_func` gauge, or the "process"
+ * collector); `*existed` (may be NULL) tells whether it was there. Thread-safe.
+ */
+PM_MUST_USE
+pm_status pm_registry_unregister_collector(const pm_registry *registry,
+                                           const char *name,
+                                           bool *existed);
+
+/**
+ * Adds the process metrics to the registry, as client_golang and prometheus_client name
+ * them: process_cpu_seconds_total, process_open_fds, process_max_fds,
+ * process_virtual_memory_bytes, process_resident_memory_bytes and
+ * process_start_time_seconds, read from /proc/self at every collection (Linux only;
+ * elsewhere they are absent). The default registry (`pm_registry_default`) has them from
+ * the start. A collector named "process"; PM_ERR_CONFLICT if the registry has it already.
+ * Thread-safe.
+ */
+PM_MUST_USE pm_status pm_registry_register_process_collector(const pm_registry *registry);
+
+/**
+ * `pm_registry_register_process_collector` with `prefix` (may be NULL or "") before every
+ * name and label `names[i]` with value `values[i]` (`i < n`, at most PM_MAX_LABELS) on
+ * every family, as prom-client's `collectDefaultMetrics({ prefix, labels })`. A collector
+ * named "process"; PM_ERR_CONFLICT if the registry has it already; PM_ERR_INVALID_NAME
+ * when the prefixed names are not valid metric names or for an invalid or repeated label
+ * name, `le` or `quantile`. Thread-safe.
+ */
+PM_MUST_USE
+pm_status pm_registry_register_process_collector_with(const pm_registry *registry,
+                                                      const char *prefix,
+                                                      const char *const *names,
+                                                      const char *const *values,
+                                                      size_t n);
+
+/**
+ * Adds a collector named `name`: `func(collection, user_data)` is called at every
+ * collection (each push, textfile write and scrape), on the thread doing it, possibly from
+ * several threads at once, and reports the families it adds to `collection`. It must not
+ * call into this library for the same registry except through `collection`. A callback
+ * that returns another status than PM_OK, or adds a family whose name is taken, is logged
+ * and counted in `pushmetrics_collector_failures_total{collector="<name>"}`; the rest of
+ * the registry still goes out. PM_ERR_CONFLICT if the registry has a collector `name`.
+ *
+ * `free_user_data` (may be NULL) is called with `user_data` once the collector is removed
+ * with `pm_registry_unregister_collector` (or the registry freed) and no collection is
+ * using it. When the call fails, `user_data` stays the caller's. Thread-safe.
+ */
+PM_MUST_USE
+pm_status pm_registry_register_collector(const pm_registry *registry,
+                                         const char *name,
+                                         pm_collect_fn func,
+                                         void *user_data,
+                                         pm_free_fn free_user_data);
+
+/**
+ * Adds the counter series `name{labelnames[i]=labelvalues[i]...} value` to the collection
+ * (`n` labels; the arrays may be NULL when `n` is 0). Series of one family must agree on
+ * help and label names (PM_ERR_CONFLICT); a label set given twice, a negative or NaN
+ * value, an invalid name are refused. Name the family as it is sent (`jobs_total`).
+ */
+PM_MUST_USE
+pm_status pm_collection_add_counter(pm_collection *collection,
+                                    const char *name,
+                                    const char *help,
+                                    const char *const *labelnames,
+                                    const char *const *labelvalues,
+                                    size_t n,
+                                    double value);
+
+/**
+ * Adds the gauge series `name{labelnames[i]=labelvalues[i]...} value` to the collection,
+ * as `pm_collection_add_counter` does for counters.
+ */
+PM_MUST_USE
+pm_status pm_collection_add_gauge(pm_collection *collection,
+                                  const char *name,
+                                  const char *help,
+                                  const char *const *labelnames,
+                                  const char *const *labelvalues,
+                                  size_t n,
+                                  double value);
 
 /**
  * Defines a counter without labels in `registry` (or returns the existing identical one)
@@ -1011,6 +1138,17 @@ pm_status pm_metric_options_set_max_age_ms(pm_metric_options *options,
                                            uint64_t max_age_ms);
 
 /**
+ * How a gauge's values in several processes combine in multiprocess mode (see
+ * `pm_registry_enable_multiprocess`): `"all"` (the default: one series per process, with a
+ * `pid` label), `"liveall"`, `"sum"`, `"livesum"`, `"max"`, `"livemax"`, `"min"`,
+ * `"livemin"`, `"mostrecent"` or `"livemostrecent"`; the `live` modes leave out processes
+ * that have ended. Gauges only. PM_ERR_INVALID_CONFIG names any other value.
+ */
+PM_MUST_USE
+pm_status pm_metric_options_set_multiprocess_mode(pm_metric_options *options,
+                                                  const char *mode);
+
+/**
  * Number of sub-windows a summary's window slides by (default 5).
  */
 PM_MUST_USE pm_status pm_metric_options_set_age_buckets(pm_metric_options *options, uint32_t n);
@@ -1034,6 +1172,51 @@ pm_status pm_exponential_buckets(double start,
                                  double factor,
                                  size_t count,
                                  double *out);
+
+/**
+ * Turns on multiprocess mode for the registry: every process of the job writes its
+ * updates of the registry's metrics through to a file of its own in the directory `dir`
+ * (made if missing; a new temporary directory if `dir` is NULL), memory mapped, so that
+ * nothing is lost when a worker exits with `_exit()` or is killed. The calling process
+ * becomes the owner: its pushers push the sums over every process, ended ones included,
+ * to its one group. Processes forked afterwards are workers: their pushers send nothing
+ * (`pm_pusher_flush` returns PM_OK at once) and leave no group behind. Processes the
+ * owner starts with `exec` join as workers through the environment variables
+ * `PUSHMETRICS_MULTIPROC_DIR` and `PUSHMETRICS_MULTIPROC_OWNER`, which this sets, when
+ * they use the default registry.
+ *
+ * Counters and histograms add up; summaries report count and sum without quantiles;
+ * gauges combine as `pm_metric_options_set_multiprocess_mode` says. Series that already
+ * count are copied into the file. Call it before the workers start and before other
+ * threads record (the environment is changed). A second call does nothing.
+ *
+ * PM_ERR_IO names the directory when it cannot be made or is not a directory.
+ */
+PM_MUST_USE pm_status pm_registry_enable_multiprocess(const pm_registry *registry, const char *dir);
+
+/**
+ * The registry's multiprocess directory, NUL-terminated, into `buf` of `cap` bytes;
+ * `*needed` receives the size it takes (NUL included). PM_ERR_NOT_FOUND when the mode is
+ * off; PM_ERR_BUFFER_TOO_SMALL (buffer untouched) when `cap` is less than `*needed`.
+ */
+PM_MUST_USE
+pm_status pm_registry_multiprocess_dir(const pm_registry *registry,
+                                       char *buf,
+                                       size_t cap,
+                                       size_t *needed);
+
+/**
+ * `*out` is true when this process is a worker of the registry's multiprocess mode (its
+ * pushers send nothing: the owner reports what it records).
+ */
+PM_MUST_USE pm_status pm_registry_is_multiprocess_worker(const pm_registry *registry, bool *out);
+
+/**
+ * In the owner, after the final push (`pm_pusher_shutdown`): removes the multiprocess
+ * directory if `pm_registry_enable_multiprocess` made it (`dir` was NULL). Does nothing
+ * in a worker or when the application named the directory.
+ */
+PM_MUST_USE pm_status pm_registry_remove_multiprocess_dir(const pm_registry *registry);
 
 /**
  * Starts a pusher for `registry` with the options of `config` and gives it in `*out`.
@@ -1469,6 +1652,22 @@ PM_MUST_USE
 pm_status pm_registry_unregister(const pm_registry *registry,
                                  const char *name,
                                  bool *existed);
+
+/**
+ * Sets the labels every series of every family of the registry carries when it is pushed,
+ * written or encoded, as prom-client's `setDefaultLabels`: label `names[i]` with value
+ * `values[i]` for `i < n` (at most PM_MAX_LABELS). Collected families (process metrics,
+ * `pm_registry_register_collector`) carry them too. A series that has a label of the same
+ * name keeps its own value; `job` and the pusher's grouping labels win over a default
+ * label of the same name. The set replaces the previous one; `n` = 0 clears it (the
+ * arrays may then be NULL). An invalid or repeated name, or `le` or `quantile`, is
+ * PM_ERR_INVALID_NAME and leaves the previous set. Thread-safe.
+ */
+PM_MUST_USE
+pm_status pm_registry_set_default_labels(const pm_registry *registry,
+                                         const char *const *names,
+                                         const char *const *values,
+                                         size_t n);
 
 /**
  * Sets every counter, histogram and summary of the registry back to zero; gauges keep

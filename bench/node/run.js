@@ -20,6 +20,7 @@ const cases = [
   ['push', 'push of 100,000 series', 'ms'],
   ['serve', 'scrape of 100,000 series over HTTP (vs node:http + metrics()), latency', 'ms'],
   ['serve_cpu', 'scrape of 100,000 series over HTTP, process CPU per scrape', 'ms'],
+  ['serve_defaults', 'scrape of 100,000 series over HTTP with collectDefaultMetrics(), latency', 'ms'],
 ];
 const only = process.argv.slice(2);
 

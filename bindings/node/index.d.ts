@@ -15,6 +15,12 @@ export interface RegistryOptions {
   maxLabelValueLength?: number;
   /** Evict series idle for longer than this at snapshot time, unless a child holds them. */
   seriesTtlMs?: number;
+  /**
+   * How long a snapshot taken off the event loop (a scheduled push, a scrape of
+   * startHttpServer) waits for the metrics' `collect` callbacks, in milliseconds (100); past
+   * it the values go out as they are and `pushmetrics_collector_failures_total` counts it.
+   */
+  collectTimeoutMs?: number;
 }
 
 /** One sample in prom-client's JSON shape. */
@@ -61,9 +67,42 @@ export class Registry {
   clear(): void;
   /** Counters, histograms and summaries back to zero; gauges keep their values. */
   resetMetrics(): void;
+  /**
+   * Labels every series of every metric carries in `metrics()`, `getMetricsAsJSON()`, pushes
+   * and scrapes, as prom-client's: default and collected metrics included. A series with a
+   * label of the same name keeps its own value; `job` and the pusher's grouping labels win
+   * over a default label of the same name. Replaces the previous set; `{}` clears it. An
+   * invalid or reserved name (`le`, `quantile`) throws an `InvalidNameError` naming it.
+   */
+  setDefaultLabels(labels: Record<string, string | number>): void;
+  /** See `RegistryOptions.collectTimeoutMs`; settable (the default registry's too). */
+  collectTimeoutMs: number;
+  /**
+   * A registry reporting every metric of `registers`; a `ConflictError` when two of them
+   * hold a metric of the same name.
+   */
+  static merge(registers: Registry[]): Registry;
   /** Live series in the registry, all threads. */
   seriesCount(): number;
   guardStats(): GuardStat[];
+  /**
+   * Turns on multiprocess mode: every process of the job records this registry's metrics
+   * into a file of its own in `dir` (made if missing; a new temporary directory when not
+   * given), and this process, the owner, pushes the sums over all of them to the job's one
+   * group. Call it before starting the workers: processes started afterwards
+   * (`child_process.fork`, `cluster.fork`) find the directory in the environment and join
+   * `register` as workers, whose pushers send nothing. Every update then reaches the
+   * file at once, so a worker killed with SIGKILL loses nothing (counters that other
+   * worker threads made before the call reach it within a second). The owner removes a
+   * directory the mode made at exit, after the final push. Returns the directory; a
+   * second call returns the same one. A directory that cannot be made throws a
+   * `PushError` naming it.
+   */
+  enableMultiprocess(dir?: string): string;
+  /** Whether this process is a multiprocess worker: its pushers send nothing. */
+  isMultiprocessWorker(): boolean;
+  /** The multiprocess directory, or `null` when the mode is off. */
+  multiprocessDir(): string | null;
 }
 
 /** The default registry. */
@@ -79,7 +118,10 @@ export interface MetricConfiguration<T extends string = string> {
   labelNames?: readonly T[];
   /** The registry to register in (exactly one, or none); `register` when not given. */
   registers?: Registry[];
-  /** Called before the registry is read by `metrics()`, `flush()` and `shutdown()`. */
+  /**
+   * Called before every snapshot of the registry: `metrics()`, `flush()`, `shutdown()` and
+   * every scheduled push or scrape (there, waited for at most `collectTimeoutMs`).
+   */
   collect?: (this: any) => void | Promise<void>;
   /** Labels every series carries with the same value. */
   constLabels?: Record<string, string>;
@@ -113,6 +155,16 @@ declare abstract class Metric<T extends string = string> {
   readonly labelNames: T[];
   /** This metric in prom-client's JSON shape. */
   get(): Promise<MetricObjectWithValues<T>>;
+  /**
+   * Run before every snapshot of the registry: `metrics()`, `flush()`, `shutdown()` and every
+   * scheduled push or scrape (there, waited for at most the registry's `collectTimeoutMs`).
+   */
+  collect: ((this: any) => void | Promise<void>) | undefined;
+  /** Removes the series of one label set (values in declared order, or a labels object). */
+  remove(...values: Array<string | number>): void;
+  remove(labels: LabelValues<T>): void;
+  /** Removes every series; an unlabelled metric starts again from zero. */
+  reset(): void;
 }
 
 /** Ends a timer: observes (or sets) the seconds elapsed and returns them. */
@@ -139,8 +191,31 @@ export namespace Counter {
   }
 }
 
+/** How the values of one gauge in the processes of a multiprocess job combine. */
+export type MultiprocessMode =
+  | 'all'
+  | 'liveall'
+  | 'sum'
+  | 'livesum'
+  | 'max'
+  | 'livemax'
+  | 'min'
+  | 'livemin'
+  | 'mostrecent'
+  | 'livemostrecent';
+
+export interface GaugeConfiguration<T extends string = string> extends MetricConfiguration<T> {
+  /**
+   * In multiprocess mode, how the values of the job's processes combine: `all` (the
+   * default: one series per process, with a `pid` label), `sum`, `max`, `min`,
+   * `mostrecent` (the value set last), and their `live` forms, which leave out processes
+   * that have ended. Another value throws a `ConfigError` naming it.
+   */
+  multiprocessMode?: MultiprocessMode;
+}
+
 export class Gauge<T extends string = string> extends Metric<T> {
-  constructor(configuration: MetricConfiguration<T>);
+  constructor(configuration: GaugeConfiguration<T>);
   set(value: number): void;
   set(labels: LabelValues<T>, value: number): void;
   inc(value?: number): void;
@@ -173,6 +248,8 @@ export class Histogram<T extends string = string> extends Metric<T> {
   startTimer(labels?: LabelValues<T>): EndTimer<T>;
   labels(...values: Array<string | number>): Histogram.Internal;
   labels(labels: LabelValues<T>): Histogram.Internal;
+  /** The series of `labels` back to zero observations (made if it does not exist). */
+  zero(labels?: LabelValues<T>): void;
 }
 export namespace Histogram {
   interface Internal {
@@ -194,6 +271,31 @@ export namespace Summary {
     observe(value: number): void;
     startTimer(): () => number;
   }
+}
+
+/** Configuration of `collectDefaultMetrics`, as prom-client's. */
+export interface DefaultMetricsCollectorConfiguration {
+  /** The registry (`register` when not given). */
+  register?: Registry;
+  /** Put before the name of every default metric (nodejs_* and process_*). */
+  prefix?: string;
+  /** Labels added to every series of the default metrics (nodejs_* and process_*). */
+  labels?: Record<string, string | number>;
+  /** Bucket bounds of nodejs_gc_duration_seconds (0.001, 0.01, 0.1, 1, 2, 5). */
+  gcDurationBuckets?: number[];
+  /** Sampling rate of the event loop delay histogram in milliseconds (10). */
+  eventLoopMonitoringPrecision?: number;
+}
+
+/**
+ * prom-client's default metrics under its names, types and labels: process CPU, memory, file
+ * descriptors and start time (read by the core), and the Node runtime's event loop lag,
+ * handles, requests, resources, heap, GC durations and version. A second call for the same
+ * registry does nothing.
+ */
+export function collectDefaultMetrics(config?: DefaultMetricsCollectorConfiguration): void;
+export namespace collectDefaultMetrics {
+  const metricsList: string[];
 }
 
 /** `count` bucket bounds from `start`, `width` apart. */
@@ -446,9 +548,9 @@ export interface HttpServerOptions {
 
 /**
  * A running HTTP server of a registry, from `startHttpServer`. Native threads accept, encode
- * and answer scrapes: a scrape never runs on the event loop, and the `collect()` callbacks
- * of metrics are not called for it (set such gauges on a timer instead). Like the push
- * thread, it does not keep the process alive.
+ * and answer scrapes: a scrape never runs on the event loop; it asks the event loop to run
+ * the metrics' `collect()` callbacks and waits for them at most the registry's
+ * `collectTimeoutMs`. Like the push thread, it does not keep the process alive.
  */
 export class HttpServer {
   /** The port listened on (the one the system chose for port 0). */

@@ -7,6 +7,7 @@ const { Pusher, Pushgateway } = require('./lib/pusher.js');
 const { setLogLevel } = require('./lib/log.js');
 const { writeToTextfile } = require('./lib/textfile.js');
 const { HttpServer, startHttpServer } = require('./lib/serve.js');
+const { collectDefaultMetrics } = require('./lib/defaults.js');
 const errors = require('./lib/errors.js');
 
 module.exports = {
@@ -18,6 +19,7 @@ module.exports = {
   Summary: metrics.Summary,
   linearBuckets: metrics.linearBuckets,
   exponentialBuckets: metrics.exponentialBuckets,
+  collectDefaultMetrics,
   Pusher,
   Pushgateway,
   setLogLevel,

@@ -10,6 +10,7 @@ export const {
   Summary,
   linearBuckets,
   exponentialBuckets,
+  collectDefaultMetrics,
   Pusher,
   Pushgateway,
   setLogLevel,

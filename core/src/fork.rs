@@ -141,19 +141,28 @@ extern "C" fn child_handler() {
 /// binding whose runtime has fork hooks of its own (Python's), these run after all of
 /// them, with no more of the runtime's code running until the process is copied.
 pub fn install_handlers() -> bool {
+    install_handlers_with(prepare_handler, parent_handler, child_handler)
+}
+
+/// [`install_handlers`] with handlers of the caller's that call [`prepare`], [`parent`]
+/// and [`child`] among other things (the C library's also hold its log callback's lock).
+/// Whichever of the two comes first installs its handlers, once per process; the other
+/// then does nothing, so the library's locks are never taken twice in one fork.
+pub fn install_handlers_with(
+    prepare: extern "C" fn(),
+    parent: extern "C" fn(),
+    child: extern "C" fn(),
+) -> bool {
     static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *INSTALLED.get_or_init(|| {
         #[cfg(unix)]
         // SAFETY: the handlers are plain functions that live as long as the library.
-        return unsafe {
-            pthread_atfork(
-                Some(prepare_handler),
-                Some(parent_handler),
-                Some(child_handler),
-            ) == 0
-        };
+        return unsafe { pthread_atfork(Some(prepare), Some(parent), Some(child)) == 0 };
         #[cfg(not(unix))]
-        false
+        {
+            let _ = (prepare, parent, child);
+            false
+        }
     })
 }
 
@@ -198,6 +207,7 @@ pub fn child() {
         // Freeing is not allowed here; what the holds kept alive stays.
         std::mem::forget(holds);
     }
+    crate::multiprocess::count_fork();
     FORKED.store(true, Release);
 }
 

@@ -441,7 +441,7 @@ impl LabelValues {
         }
     }
 
-    pub(crate) fn iter(&self, n: usize) -> impl Iterator<Item = &str> + '_ {
+    pub(crate) fn iter(&self, n: usize) -> impl Iterator<Item = &str> + Clone + '_ {
         (0..n).map(move |i| self.get(n, i))
     }
 

@@ -27,11 +27,14 @@ pub mod fuzzing;
 mod labels;
 pub mod log_limit;
 pub mod metric;
+pub mod multiprocess;
+mod process;
 mod pusher;
 mod registry;
 pub mod sampling;
 mod serve;
 mod snapshot;
+mod state;
 mod stats;
 pub(crate) mod target;
 pub(crate) mod transport;
@@ -49,10 +52,13 @@ pub use metric::histogram::{
 pub use metric::summary::{Summary, SummaryTimer, SummaryVec, DEFAULT_QUANTILES, MAX_QUANTILES};
 pub use metric::MetricType;
 pub use pusher::{FlushReport, Pusher};
-pub use registry::{MetricBuilder, Registry, RegistryBuilder};
+pub use registry::{CollectResult, MetricBuilder, Registry, RegistryBuilder, COLLECTOR_FAILURES};
 pub use sampling::Sampling;
 pub use serve::{start_http_server, HttpServer, HttpServerBuilder};
-pub use snapshot::{FamilySnapshot, HistogramValue, SeriesRef, Snapshot, SummaryValue, Value};
+pub use snapshot::{
+    FamilySnapshot, FamilySnapshotBuilder, HistogramValue, SeriesRef, Snapshot, SummaryValue, Value,
+};
+pub use state::{EnumMetric, InfoMetric};
 pub use stats::{ReceiverStats, Stats};
 pub use target::textfile::write_to_textfile;
 pub use transport::BreakerState;

@@ -678,7 +678,8 @@ impl Worker {
                 Some(Command::Shutdown { deadline, reply }) => {
                     let mut result = self.flush(deadline, true, true);
                     let deletes = matches!(self.target, Target::Gateway(_) | Target::Textfile(_));
-                    if cfg.delete_on_shutdown && deletes && result.is_ok() {
+                    let worker = self.registry.is_multiprocess_worker();
+                    if cfg.delete_on_shutdown && deletes && !worker && result.is_ok() {
                         result = self.delete(deadline).map(|_| result.unwrap_or_default());
                     }
                     if let Some(reply) = reply {
@@ -695,10 +696,17 @@ impl Worker {
     /// asked for is; the `last` one (at shutdown) also ends remote-write series with
     /// staleness markers.
     fn flush(&mut self, deadline: Instant, asked: bool, last: bool) -> Result<FlushReport> {
+        if self.registry.is_multiprocess_worker() {
+            // The owner reports what this process records (see `crate::multiprocess`).
+            return Ok(FlushReport::default());
+        }
         let started = Instant::now();
+        // The collectors run first, outside the section: one may wait for a lock of its own
+        // (Python's GIL) that a forking thread holds while it waits for the section to end.
+        let collected = self.registry.call_collectors();
         // Everything up to the request takes registry and stats locks: a fork waits for it.
         let section = crate::fork::enter();
-        let mut snapshot = self.registry.snapshot();
+        let mut snapshot = self.registry.snapshot_with(collected);
         let mut stats = self
             .shared
             .stats

@@ -1,7 +1,9 @@
 //! An immutable view of a registry at one moment: what the encoders and the pusher read.
 //! It shares label storage with the live series but never touches their cells.
 
-use crate::labels::LabelSlice;
+use crate::cardinality::MAX_LABELS;
+use crate::error::{Error, Result};
+use crate::labels::{validate_label_name, validate_metric_name, LabelSlice, LabelValues};
 use crate::metric::{Desc, MetricType};
 use std::sync::{Arc, Mutex};
 
@@ -152,6 +154,32 @@ impl<'a> SeriesRef<'a> {
 }
 
 impl FamilySnapshot {
+    /// Adds `labels` to the constant labels, except those whose name the family's series
+    /// already carry (as a label of their own or a constant one): theirs wins. One new
+    /// description per family, nothing per series.
+    pub(crate) fn add_const_labels(&mut self, labels: &[(String, String)]) {
+        let d = &self.desc;
+        let has = |n: &str| {
+            d.exposed.iter().any(|e| e == n) || d.const_labels.iter().any(|(c, _)| c == n)
+        };
+        if labels.iter().all(|(n, _)| has(n)) {
+            return;
+        }
+        let mut desc = (**d).clone();
+        let added: Vec<(String, String)> =
+            labels.iter().filter(|(n, _)| !has(n)).cloned().collect();
+        desc.const_labels.extend(added);
+        self.desc = Arc::new(desc);
+    }
+    /// Prepends `prefix` to the name.
+    pub(crate) fn prefix_name(&mut self, prefix: &str) {
+        if prefix.is_empty() {
+            return;
+        }
+        let mut desc = (*self.desc).clone();
+        desc.name.insert_str(0, prefix);
+        self.desc = Arc::new(desc);
+    }
     fn labels_of(&self, s: &SeriesSnapshot) -> LabelSlice<'_> {
         LabelSlice(&self.arena[s.labels.0 as usize..s.labels.1 as usize])
     }
@@ -232,6 +260,173 @@ impl Snapshot {
             if self.family(f.name()).is_none() {
                 self.families.push(f);
             }
+        }
+    }
+}
+
+/// Builds a [`FamilySnapshot`] that no registered metric backs: what a collector (see
+/// [`Registry::register_collector`](crate::Registry::register_collector)) returns. Names,
+/// label names and values are checked as a registered metric's are, and the encoders treat
+/// the family exactly like a registered one.
+///
+/// ```
+/// use pushmetrics::{FamilySnapshot, MetricType, Value};
+/// let mut b = FamilySnapshot::builder("queue_depth", "Jobs waiting", MetricType::Gauge, &["queue"])
+///     .unwrap();
+/// b.add(&["mail"], Value::Gauge(3.0)).unwrap();
+/// b.add(&["sms"], Value::Gauge(0.0)).unwrap();
+/// assert!(b.add(&["mail", "extra"], Value::Gauge(1.0)).is_err());
+/// let fam = b.build();
+/// assert_eq!(fam.get(&["mail"]), Some(&Value::Gauge(3.0)));
+/// ```
+#[must_use]
+pub struct FamilySnapshotBuilder {
+    desc: Desc,
+    arena: Vec<u8>,
+    series: Vec<SeriesSnapshot>,
+    seen: std::collections::HashSet<Vec<String>>,
+}
+
+impl FamilySnapshot {
+    /// Starts a family named `name` of type `kind` whose series carry `label_names`.
+    pub fn builder<S: AsRef<str>>(
+        name: &str,
+        help: &str,
+        kind: MetricType,
+        label_names: &[S],
+    ) -> Result<FamilySnapshotBuilder> {
+        validate_metric_name(name)?;
+        if label_names.len() > MAX_LABELS {
+            return Err(Error::InvalidConfig(format!(
+                "metric {name:?} has {} labels; at most {MAX_LABELS} are allowed",
+                label_names.len()
+            )));
+        }
+        let reserved = match kind {
+            MetricType::Histogram => "le",
+            MetricType::Summary => "quantile",
+            _ => "",
+        };
+        let mut names: Vec<String> = Vec::with_capacity(label_names.len());
+        for n in label_names {
+            let n = n.as_ref();
+            validate_label_name(n)?;
+            if n == reserved {
+                return Err(Error::InvalidLabelName(n.to_owned()));
+            }
+            if names.iter().any(|m| m == n) {
+                return Err(Error::DuplicateLabelName(n.to_owned()));
+            }
+            names.push(n.to_owned());
+        }
+        Ok(FamilySnapshotBuilder {
+            desc: Desc {
+                name: name.to_owned(),
+                help: help.to_owned(),
+                kind,
+                declared: names.clone(),
+                exposed: names,
+                const_labels: Vec::new(),
+            },
+            arena: Vec::new(),
+            series: Vec::new(),
+            seen: Default::default(),
+        })
+    }
+}
+
+impl FamilySnapshotBuilder {
+    /// Adds the series with these label values (in the order of the label names). The value
+    /// must be of the family's type; a counter's is a number `>= 0`, a histogram's counts are
+    /// cumulative over increasing bounds, a summary's quantiles lie in `0..=1`. A label set
+    /// given twice is an error.
+    pub fn add<S: AsRef<str>>(&mut self, values: &[S], value: Value) -> Result<()> {
+        let d = &self.desc;
+        if values.len() != d.exposed.len() {
+            return Err(Error::LabelCount {
+                metric: d.name.clone(),
+                expected: d.exposed.len(),
+                got: values.len(),
+            });
+        }
+        let invalid = |value: f64, reason: &'static str| Error::InvalidValue {
+            metric: d.name.clone(),
+            value,
+            reason,
+        };
+        match (&value, d.kind) {
+            (Value::Counter(v), MetricType::Counter) => {
+                if v.is_nan() || *v < 0.0 {
+                    return Err(invalid(*v, "a counter must be a number >= 0"));
+                }
+            }
+            (Value::Gauge(_), MetricType::Gauge) => {}
+            (Value::Histogram(h), MetricType::Histogram) => {
+                if h.cumulative.len() != h.bounds.len() + 1 {
+                    return Err(invalid(
+                        h.cumulative.len() as f64,
+                        "a histogram needs one cumulative count per bound plus one for +Inf",
+                    ));
+                }
+                if let Some(w) = h.bounds.windows(2).find(|w| w[0] >= w[1] || w[1].is_nan()) {
+                    return Err(invalid(w[1], "histogram bounds must increase strictly"));
+                }
+                if let Some(b) = h.bounds.iter().find(|b| !b.is_finite()) {
+                    return Err(invalid(
+                        *b,
+                        "histogram bounds must be finite (+Inf is implied)",
+                    ));
+                }
+                if h.cumulative.windows(2).any(|w| w[0] > w[1]) {
+                    return Err(invalid(
+                        h.count as f64,
+                        "histogram bucket counts must be cumulative (never decrease)",
+                    ));
+                }
+                if h.cumulative.last() != Some(&h.count) {
+                    return Err(invalid(
+                        h.count as f64,
+                        "a histogram's count must equal its +Inf bucket",
+                    ));
+                }
+            }
+            (Value::Summary(s), MetricType::Summary) => {
+                if let Some((q, _)) = s.quantiles.iter().find(|(q, _)| !(0.0..=1.0).contains(q)) {
+                    return Err(invalid(*q, "a quantile must lie in 0..=1"));
+                }
+            }
+            _ => {
+                return Err(Error::InvalidConfig(format!(
+                    "metric {:?} is a {}; a value of another type was given ({value:?})",
+                    d.name,
+                    d.kind.as_str()
+                )))
+            }
+        }
+        let key: Vec<String> = values.iter().map(|v| v.as_ref().to_owned()).collect();
+        if !self.seen.insert(key) {
+            return Err(Error::InvalidConfig(format!(
+                "metric {:?}: the label values {:?} are given twice",
+                d.name,
+                values.iter().map(|v| v.as_ref()).collect::<Vec<_>>()
+            )));
+        }
+        let start = self.arena.len() as u32;
+        LabelValues::new(values).encode_into(values.len(), &mut self.arena);
+        self.series.push(SeriesSnapshot {
+            labels: (start, self.arena.len() as u32),
+            value,
+        });
+        Ok(())
+    }
+
+    /// The family.
+    pub fn build(self) -> FamilySnapshot {
+        FamilySnapshot {
+            desc: Arc::new(self.desc),
+            arena: self.arena,
+            series: self.series,
+            spare: None,
         }
     }
 }

@@ -158,6 +158,59 @@ fn values_arrive_exactly_for_every_type_format_compression_and_method() {
 }
 
 #[test]
+fn default_labels_reach_the_gateway_and_the_grouping_label_wins_over_them() {
+    let gw = Gateway::start();
+    let reg = sample_registry();
+    reg.register_process_collector_with("e2e_", &[("service", "api")])
+        .unwrap();
+    reg.set_default_labels(&[("region", "eu"), ("code", "999"), ("instance", "mine")])
+        .unwrap();
+    for format in [Format::Text, Format::Protobuf] {
+        let job = format!("e2e_defaults_{format:?}");
+        builder(gw.url(), &job)
+            .format(format)
+            .grouping("instance", "box1")
+            .push_once(&reg)
+            .unwrap_or_else(|e| panic!("{job}: {e}"));
+        let key = [
+            ("job", job.as_str()),
+            ("instance", "box1"),
+            ("region", "eu"),
+        ];
+        // The series' own `code` wins over the default label.
+        check_sample_values(&gw, &key);
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut l = key.to_vec();
+            l.extend_from_slice(extra);
+            l
+        };
+        assert_eq!(
+            gw.series_value("e2e_requests_total", &with(&[("code", "200")])),
+            Some(41.0)
+        );
+        assert_eq!(
+            gw.series_value("e2e_requests_total", &with(&[("code", "999")])),
+            None
+        );
+        assert_eq!(
+            gw.series_value("e2e_temperature", &with(&[("code", "999")])),
+            Some(-3.25)
+        );
+        assert_eq!(
+            gw.series_value(
+                "e2e_temperature",
+                &[("job", job.as_str()), ("instance", "mine")]
+            ),
+            None
+        );
+        #[cfg(target_os = "linux")]
+        assert!(gw
+            .series_value("e2e_process_open_fds", &with(&[("service", "api")]))
+            .is_some());
+    }
+}
+
+#[test]
 fn background_pusher_flushes_and_shutdown_delivers_the_final_numbers() {
     let gw = Gateway::start();
     let reg = Registry::new();

@@ -8,15 +8,6 @@ use std::panic::catch_unwind;
 use std::sync::Once;
 use std::sync::{Arc, RwLockWriteGuard};
 
-#[cfg(unix)]
-extern "C" {
-    fn pthread_atfork(
-        prepare: Option<extern "C" fn()>,
-        parent: Option<extern "C" fn()>,
-        child: Option<extern "C" fn()>,
-    ) -> std::ffi::c_int;
-}
-
 thread_local! {
     /// The log callback's lock, from `prepare` to `parent` or `child` in the forking thread.
     static LOG: RefCell<Option<RwLockWriteGuard<'static, Option<Arc<Sink>>>>> =
@@ -52,16 +43,14 @@ extern "C" fn child() {
     });
 }
 
-/// Registers the fork handlers, once per process.
+/// Registers the fork handlers, once per process, through the core, so that the core's
+/// own (`pushmetrics_core::fork::install_handlers`, which multiprocess mode installs) are
+/// never registered next to these.
 pub(crate) fn install_handlers() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        #[cfg(unix)]
-        // SAFETY: the handlers are plain functions that live as long as the library.
-        let rc = unsafe { pthread_atfork(Some(prepare), Some(parent), Some(child)) };
-        #[cfg(unix)]
-        if rc != 0 {
-            log::error!(target: "pushmetrics", "pthread_atfork failed ({rc}): a forked child will not push");
+        if !pushmetrics_core::fork::install_handlers_with(prepare, parent, child) {
+            log::error!(target: "pushmetrics", "pthread_atfork failed: a forked child will not push");
         }
     });
 }

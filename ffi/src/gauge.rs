@@ -25,7 +25,11 @@ handle!(pm_gauge_vec, GaugeVec, GaugeVec);
 labelled!(GaugeVec, Gauge);
 
 fn build(d: Definition<'_>) -> MetricBuilder<'_, GaugeKind> {
-    with_common_options!(d.registry.gauge(d.name, d.help).labels(d.labels), d.options)
+    let b = with_common_options!(d.registry.gauge(d.name, d.help).labels(d.labels), d.options);
+    match d.options.multiprocess_mode {
+        Some(m) => b.multiprocess_mode(m),
+        None => b,
+    }
 }
 
 /// Defines a gauge without labels (or returns the existing identical one) and gives its
@@ -41,7 +45,7 @@ pub extern "C" fn pm_gauge_new(
     out: *mut *mut pm_gauge,
 ) -> pm_status {
     define(registry, name, help, None, options, out, |d| {
-        d.options.only("gauge", &[])?;
+        d.options.only("gauge", &["multiprocess_mode"])?;
         Ok(build(d).build()?)
     })
 }
@@ -67,7 +71,7 @@ pub extern "C" fn pm_gauge_vec_new(
         options,
         out,
         |d| {
-            d.options.only("gauge", &[])?;
+            d.options.only("gauge", &["multiprocess_mode"])?;
             Ok(build(d).build_vec()?)
         },
     )

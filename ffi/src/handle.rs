@@ -28,9 +28,10 @@ pub(crate) enum Kind {
     PusherConfig,
     Pusher,
     HttpServer,
+    Collection,
 }
 
-const KINDS: [Kind; 14] = [
+const KINDS: [Kind; 15] = [
     Kind::Registry,
     Kind::RegistryOptions,
     Kind::MetricOptions,
@@ -45,6 +46,7 @@ const KINDS: [Kind; 14] = [
     Kind::PusherConfig,
     Kind::Pusher,
     Kind::HttpServer,
+    Kind::Collection,
 ];
 
 // "PM" and "FR" in the high half: values unlikely to be the first word of anything else.
@@ -76,6 +78,7 @@ impl Kind {
             Kind::PusherConfig => "pm_pusher_config",
             Kind::Pusher => "pm_pusher",
             Kind::HttpServer => "pm_http_server",
+            Kind::Collection => "pm_collection",
         }
     }
 

@@ -4,6 +4,7 @@
 //! errors of the core are translated here and nothing else is.
 #![allow(non_camel_case_types)]
 
+pub mod collector;
 pub mod counter;
 pub mod error;
 mod family;
@@ -15,6 +16,7 @@ pub mod histogram;
 pub mod http_server;
 pub mod log;
 pub mod metric_options;
+pub mod multiprocess;
 mod panic;
 pub mod pusher;
 pub mod pusher_config;

@@ -35,6 +35,7 @@ pub(crate) struct MetricOptions {
     pub(crate) quantiles: Option<Vec<f64>>,
     pub(crate) max_age: Option<Duration>,
     pub(crate) age_buckets: Option<u32>,
+    pub(crate) multiprocess_mode: Option<pushmetrics_core::multiprocess::GaugeMode>,
 }
 
 impl MetricOptions {
@@ -45,6 +46,7 @@ impl MetricOptions {
             ("quantiles", self.quantiles.is_some()),
             ("max_age", self.max_age.is_some()),
             ("age_buckets", self.age_buckets.is_some()),
+            ("multiprocess_mode", self.multiprocess_mode.is_some()),
         ];
         match set.iter().find(|(n, on)| *on && !allowed.contains(n)) {
             Some((n, _)) => Err(Failure::invalid_argument(format!(
@@ -259,6 +261,24 @@ pub extern "C" fn pm_metric_options_set_max_age_ms(
 ) -> pm_status {
     set(options, |o| {
         o.max_age = Some(Duration::from_millis(max_age_ms));
+        Ok(())
+    })
+}
+
+/// How a gauge's values in several processes combine in multiprocess mode (see
+/// `pm_registry_enable_multiprocess`): `"all"` (the default: one series per process, with a
+/// `pid` label), `"liveall"`, `"sum"`, `"livesum"`, `"max"`, `"livemax"`, `"min"`,
+/// `"livemin"`, `"mostrecent"` or `"livemostrecent"`; the `live` modes leave out processes
+/// that have ended. Gauges only. PM_ERR_INVALID_CONFIG names any other value.
+#[no_mangle]
+#[must_use]
+pub extern "C" fn pm_metric_options_set_multiprocess_mode(
+    options: *mut pm_metric_options,
+    mode: *const c_char,
+) -> pm_status {
+    set(options, |o| {
+        let mode = arg_str(mode, "mode")?;
+        o.multiprocess_mode = Some(pushmetrics_core::multiprocess::GaugeMode::parse(mode)?);
         Ok(())
     })
 }

@@ -2,7 +2,7 @@
 //! encoding into caller memory, and what the cardinality guard and sampler did per metric.
 
 use crate::error::{pm_status, Failure};
-use crate::ffi::{arg_str, copy_to_buffer, write_versioned, Out};
+use crate::ffi::{arg_str, copy_to_buffer, with_strs, write_versioned, Out};
 use crate::handle::{handle, live, live_mut, new_handle, optional, release, Tagged};
 use crate::panic::guard;
 use pushmetrics_core::{Registry, RegistryBuilder};
@@ -175,6 +175,35 @@ pub extern "C" fn pm_registry_unregister(
         let r = live(registry, "registry")?;
         let name = arg_str(name, "name")?;
         Out::optional(existed).write(r.unregister(name));
+        Ok(())
+    })
+}
+
+/// Sets the labels every series of every family of the registry carries when it is pushed,
+/// written or encoded, as prom-client's `setDefaultLabels`: label `names[i]` with value
+/// `values[i]` for `i < n` (at most PM_MAX_LABELS). Collected families (process metrics,
+/// `pm_registry_register_collector`) carry them too. A series that has a label of the same
+/// name keeps its own value; `job` and the pusher's grouping labels win over a default
+/// label of the same name. The set replaces the previous one; `n` = 0 clears it (the
+/// arrays may then be NULL). An invalid or repeated name, or `le` or `quantile`, is
+/// PM_ERR_INVALID_NAME and leaves the previous set. Thread-safe.
+#[no_mangle]
+#[must_use]
+pub extern "C" fn pm_registry_set_default_labels(
+    registry: *const pm_registry,
+    names: *const *const c_char,
+    values: *const *const c_char,
+    n: usize,
+) -> pm_status {
+    guard(|| {
+        let r = live(registry, "registry")?;
+        with_strs(names, n, "names", |names| {
+            with_strs(values, n, "values", |values| {
+                let pairs: Vec<(&str, &str)> =
+                    names.iter().copied().zip(values.iter().copied()).collect();
+                r.set_default_labels(&pairs)
+            })
+        })???;
         Ok(())
     })
 }

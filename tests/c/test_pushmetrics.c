@@ -1865,6 +1865,118 @@ static int test_forked_child_pushes_its_own_group(void) {
     return 0;
 }
 
+/* ---- multiprocess mode -------------------------------------------------------------- */
+
+/*
+ * Multiprocess mode: 8 forked workers record and end without a flush (half with _exit,
+ * half killed with SIGKILL); the owner pushes exact totals to its one group, and no worker
+ * leaves a group behind. Gauges combine as their mode says.
+ */
+static int test_multiprocess_workers_give_exact_totals_in_one_group(void) {
+    char dir[] = "/tmp/pushmetrics-c-mp-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    pm_registry *r = new_registry();
+    OK(pm_registry_enable_multiprocess(r, dir));
+    bool worker = true;
+    OK(pm_registry_is_multiprocess_worker(r, &worker));
+    CHECK(!worker);
+    char got_dir[256];
+    size_t needed = 0;
+    OK(pm_registry_multiprocess_dir(r, got_dir, sizeof got_dir, &needed));
+    CHECK(strcmp(got_dir, dir) == 0 && needed == strlen(dir) + 1);
+
+    const char *k[] = {"worker"};
+    pm_counter_vec *items = NULL;
+    OK(pm_counter_vec_new(r, "c_mp_items_total", "Items", k, 1, NULL, &items));
+    pm_histogram *h = NULL;
+    pm_metric_options *ho = NULL;
+    OK(pm_metric_options_new(&ho));
+    const double bounds[] = {1.0};
+    OK(pm_metric_options_set_buckets(ho, bounds, 1));
+    OK(pm_histogram_new(r, "c_mp_seconds", "Seconds", ho, &h));
+    pm_metric_options_free(ho);
+    pm_metric_options *go = NULL;
+    OK(pm_metric_options_new(&go));
+    CHECK(pm_metric_options_set_multiprocess_mode(go, "livesome") == PM_ERR_INVALID_CONFIG);
+    CHECK(strstr(pm_last_error_message(), "livesome") != NULL);
+    OK(pm_metric_options_set_multiprocess_mode(go, "sum"));
+    pm_gauge *g = NULL;
+    OK(pm_gauge_new(r, "c_mp_in_flight", "Sum over workers", go, &g));
+    pm_metric_options_free(go);
+    OK(pm_gauge_set(g, 1));
+
+    pm_pusher_config *cfg = gateway_config("c_test_multiprocess");
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    pm_pusher_config_free(cfg);
+
+    /* Each worker writes its verdict to the pipe before it ends: under valgrind its exit
+     * status also counts what it inherited from the parent as leaked. */
+    int verdicts[2];
+    CHECK(pipe(verdicts) == 0);
+    pid_t pids[8];
+    for (int i = 0; i < 8; i++) {
+        fflush(stderr);
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            char name[16];
+            snprintf(name, sizeof name, "w%d", i);
+            const char *any[] = {"any"}, *own[] = {name};
+            int bad = 0;
+            for (int j = 0; j < 500; j++) bad |= pm_counter_vec_inc(items, any, 1, 1) != PM_OK;
+            bad |= pm_counter_vec_inc(items, own, 1, 2) != PM_OK;
+            bad |= pm_histogram_observe(h, 0.5) != PM_OK;
+            bad |= pm_gauge_set(g, 10) != PM_OK;
+            bool w = false;
+            bad |= pm_registry_is_multiprocess_worker(r, &w) != PM_OK || !w;
+            /* A worker's pusher sends nothing. */
+            bad |= pm_pusher_flush(p, 5000, NULL) != PM_OK;
+            char v = bad ? 'F' : 'K';
+            if (write(verdicts[1], &v, 1) != 1) _exit(3);
+            if (i % 2) raise(SIGKILL);
+            _exit(0);
+        }
+        CHECK(pids[i] > 0);
+    }
+    close(verdicts[1]);
+    for (int i = 0; i < 8; i++) {
+        int status = 0;
+        CHECK(waitpid(pids[i], &status, 0) == pids[i]);
+        if (i % 2) CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    }
+    char got[9] = {0};
+    CHECK(read(verdicts[0], got, 8) == 8);
+    close(verdicts[0]);
+    CHECK(strcmp(got, "KKKKKKKK") == 0);
+    OK(pm_pusher_shutdown(p, 10000));
+    const char *any[] = {"job=\"c_test_multiprocess\"", "worker=\"any\"", NULL};
+    double v = 0;
+    CHECK(gateway_value("c_mp_items_total", any, &v) == 0 && v == 4000);
+    for (int i = 0; i < 8; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "worker=\"w%d\"", i);
+        const char *own[] = {"job=\"c_test_multiprocess\"", label, NULL};
+        CHECK(gateway_value("c_mp_items_total", own, &v) == 0 && v == 2);
+    }
+    const char *grp[] = {"job=\"c_test_multiprocess\"", NULL};
+    CHECK(gateway_value("c_mp_seconds_count", grp, &v) == 0 && v == 8);
+    CHECK(gateway_value("c_mp_in_flight", grp, &v) == 0 && v == 81);
+    /* One group: no sample of the job carries a pid label. */
+    const char *pid_group[] = {"job=\"c_test_multiprocess\"", "pid=", NULL};
+    CHECK(gateway_value("c_mp_items_total", pid_group, &v) != 0);
+    OK(pm_registry_remove_multiprocess_dir(r)); /* the application's own: kept */
+    CHECK(access(dir, F_OK) == 0);
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    CHECK(system(rm) == 0);
+    pm_pusher_free(p);
+    pm_counter_vec_free(items);
+    pm_histogram_free(h);
+    pm_gauge_free(g);
+    pm_registry_free(r);
+    return 0;
+}
+
 /* ---- fork under load ------------------------------------------------------------- */
 
 struct load {
@@ -2391,6 +2503,287 @@ static int test_textfile_target_writes_at_each_interval_and_at_shutdown(void) {
     return 0;
 }
 
+/* ---- values computed at collection time --------------------------------------------- */
+
+struct probe {
+    double value;
+    int calls;
+    int freed;
+};
+
+static double probe_value(void *user_data) {
+    struct probe *p = user_data;
+    p->calls++;
+    return p->value;
+}
+
+static void probe_free(void *user_data) { ((struct probe *)user_data)->freed++; }
+
+static int test_gauge_func_is_computed_at_every_collection(void) {
+    pm_registry *r = new_registry();
+    struct probe p = {21.5, 0, 0};
+    OK(pm_registry_gauge_func(r, "room_celsius", "Room temperature", probe_value, &p,
+                              probe_free));
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "# TYPE room_celsius gauge\nroom_celsius 21.5\n") != NULL);
+    pm_string_free(text);
+    p.value = -3;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "room_celsius -3\n") != NULL);
+    pm_string_free(text);
+    CHECK(p.calls == 2 && p.freed == 0);
+
+    /* A taken name or a bad one is refused, and the user_data stays the caller's. */
+    struct probe q = {1, 0, 0};
+    FAILS(pm_registry_gauge_func(r, "room_celsius", "Again", probe_value, &q, probe_free),
+          PM_ERR_CONFLICT, "room_celsius");
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "events_total", "Events", NULL, &c));
+    FAILS(pm_registry_gauge_func(r, "events_total", "Taken", probe_value, &q, probe_free),
+          PM_ERR_CONFLICT, "events_total");
+    FAILS(pm_registry_gauge_func(r, "bad name", "Bad", probe_value, &q, probe_free),
+          PM_ERR_INVALID_NAME, "bad name");
+    FAILS(pm_registry_gauge_func(r, "no_func", "None", NULL, &q, probe_free),
+          PM_ERR_INVALID_ARGUMENT, "func");
+    CHECK(q.freed == 0 && q.calls == 0);
+
+    bool existed = false;
+    OK(pm_registry_unregister_collector(r, "room_celsius", &existed));
+    CHECK(existed && p.freed == 1);
+    OK(pm_registry_unregister_collector(r, "room_celsius", &existed));
+    CHECK(!existed);
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "room_celsius") == NULL);
+    pm_string_free(text);
+
+    /* Freeing the registry releases what it still holds. */
+    struct probe last = {7, 0, 0};
+    OK(pm_registry_gauge_func(r, "kept_until_free", "K", probe_value, &last, probe_free));
+    pm_counter_free(c);
+    pm_registry_free(r);
+    CHECK(last.freed == 1);
+    return 0;
+}
+
+static int test_gauge_func_is_pushed_by_the_pusher(void) {
+    pm_registry *r = new_registry();
+    struct probe p = {42, 0, 0};
+    OK(pm_registry_gauge_func(r, "c_gauge_func_pushed", "Pushed", probe_value, &p, NULL));
+    pm_pusher_config *cfg = gateway_config("c_gauge_func");
+    pm_pusher *pusher = NULL;
+    OK(pm_pusher_start(cfg, r, &pusher));
+    OK(pm_pusher_flush(pusher, 5000, NULL));
+    double v = 0;
+    const char *labels[] = {"job=\"c_gauge_func\"", NULL};
+    CHECK(gateway_value("c_gauge_func_pushed", labels, &v) == 0);
+    CHECK(v == 42);
+    CHECK(p.calls >= 1);
+    OK(pm_pusher_shutdown(pusher, 5000));
+    pm_pusher_free(pusher);
+    pm_pusher_config_free(cfg);
+    pm_registry_free(r);
+    return 0;
+}
+
+struct queues {
+    double depth[2];
+    int fail;
+    int freed;
+    pm_collection *seen;
+};
+
+static int collect_queues(pm_collection *c, void *user_data) {
+    struct queues *q = user_data;
+    q->seen = c;
+    if (q->fail) return PM_ERR_IO;
+    const char *names[] = {"queue"};
+    const char *mail[] = {"mail"}, *sms[] = {"sms"};
+    pm_status s = pm_collection_add_gauge(c, "queue_depth", "Jobs waiting", names, mail, 1,
+                                          q->depth[0]);
+    if (s != PM_OK) return s;
+    s = pm_collection_add_gauge(c, "queue_depth", "Jobs waiting", names, sms, 1, q->depth[1]);
+    if (s != PM_OK) return s;
+    /* Refused: another type under the same name, a label set twice, a negative counter. */
+    if (pm_collection_add_counter(c, "queue_depth", "Jobs waiting", names, sms, 1, 1) !=
+        PM_ERR_CONFLICT)
+        return 100;
+    if (pm_collection_add_gauge(c, "queue_depth", "Jobs waiting", names, sms, 1, 1) !=
+        PM_ERR_INVALID_CONFIG)
+        return 101;
+    if (pm_collection_add_counter(c, "queue_jobs_total", "Jobs", NULL, NULL, 0, -1) !=
+        PM_ERR_INVALID_VALUE)
+        return 102;
+    return pm_collection_add_counter(c, "queue_jobs_total", "Jobs", NULL, NULL, 0, 12);
+}
+
+static void queues_free(void *user_data) { ((struct queues *)user_data)->freed++; }
+
+static int test_collector_callback_reports_families_and_failures_are_counted(void) {
+    pm_registry *r = new_registry();
+    struct queues q = {{3, 0.5}, 0, 0, NULL};
+    OK(pm_registry_register_collector(r, "queues", collect_queues, &q, queues_free));
+    FAILS(pm_registry_register_collector(r, "queues", collect_queues, &q, queues_free),
+          PM_ERR_CONFLICT, "queues");
+    FAILS(pm_registry_register_collector(r, "none", NULL, &q, queues_free),
+          PM_ERR_INVALID_ARGUMENT, "func");
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    const char *want[] = {"# TYPE queue_depth gauge\n", "queue_depth{queue=\"mail\"} 3\n",
+                          "queue_depth{queue=\"sms\"} 0.5\n",
+                          "# TYPE queue_jobs_total counter\nqueue_jobs_total 12\n", NULL};
+    CHECK(contains_all(text, want));
+    CHECK(strstr(text, "pushmetrics_collector_failures_total") == NULL);
+    pm_string_free(text);
+
+    /* The collection is gone after the call: using it later is refused, not a crash. */
+    FAILS(pm_collection_add_gauge(q.seen, "late", "Late", NULL, NULL, 0, 1),
+          PM_ERR_INVALID_ARGUMENT, "pm_collection that was freed");
+
+    q.fail = 1;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "queue_depth") == NULL);
+    CHECK(strstr(text, "pushmetrics_collector_failures_total{collector=\"queues\"} 1\n"));
+    pm_string_free(text);
+
+    bool existed = false;
+    OK(pm_registry_unregister_collector(r, "queues", &existed));
+    CHECK(existed && q.freed == 1);
+    pm_registry_free(r);
+    CHECK(q.freed == 1);
+    return 0;
+}
+
+static int test_process_collector_is_on_for_the_default_registry_only(void) {
+    pm_registry *d = NULL;
+    OK(pm_registry_default(&d));
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(d, &text, NULL));
+    const char *names[] = {"# TYPE process_cpu_seconds_total counter\n",
+                           "# TYPE process_open_fds gauge\n",
+                           "# TYPE process_max_fds gauge\n",
+                           "# TYPE process_virtual_memory_bytes gauge\n",
+                           "# TYPE process_resident_memory_bytes gauge\n",
+                           "# TYPE process_start_time_seconds gauge\n",
+                           NULL};
+    CHECK(contains_all(text, names));
+    pm_string_free(text);
+    FAILS(pm_registry_register_process_collector(d), PM_ERR_CONFLICT, "process");
+    pm_registry_free(d);
+
+    pm_registry *r = new_registry();
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(strstr(text, "process_") == NULL);
+    pm_string_free(text);
+    OK(pm_registry_register_process_collector(r));
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    CHECK(contains_all(text, names));
+    pm_string_free(text);
+    bool existed = false;
+    OK(pm_registry_unregister_collector(r, "process", &existed));
+    CHECK(existed);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_default_labels_reach_every_series_and_the_gateway(void) {
+    pm_registry *r = new_registry();
+    pm_counter_vec *v = NULL;
+    const char *names[] = {"env"};
+    const char *dev[] = {"dev"};
+    OK(pm_counter_vec_new(r, "c_default_labels_total", "Defaults", names, 1, NULL, &v));
+    OK(pm_counter_vec_inc(v, dev, 1, 2));
+    pm_counter *c = NULL;
+    OK(pm_counter_new(r, "c_default_labels_plain_total", "Plain", NULL, &c));
+    OK(pm_counter_inc(c, 1));
+    OK(pm_registry_register_process_collector_with(r, "c_app_", NULL, NULL, 0));
+
+    /* env: the series' own label wins; instance: the grouping label wins on the gateway. */
+    const char *dl_names[] = {"region", "env", "instance"};
+    const char *dl_values[] = {"eu", "prod", "ignored"};
+    OK(pm_registry_set_default_labels(r, dl_names, dl_values, 3));
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    const char *lines[] = {
+        "c_default_labels_plain_total{region=\"eu\",env=\"prod\",instance=\"ignored\"} 1\n",
+        "c_default_labels_total{region=\"eu\",instance=\"ignored\",env=\"dev\"} 2\n", NULL};
+    int has_lines = contains_all(text, lines);
+    int process_labelled = strstr(text, "c_app_process_cpu_seconds_total{region=\"eu\"") != NULL;
+    pm_string_free(text);
+    CHECK(has_lines);
+#ifdef __linux__
+    CHECK(process_labelled);
+#else
+    (void)process_labelled;
+#endif
+
+    pm_pusher_config *cfg = gateway_config("c_default_labels");
+    OK(pm_pusher_config_add_grouping(cfg, "instance", "box1"));
+    pm_pusher *pusher = NULL;
+    OK(pm_pusher_start(cfg, r, &pusher));
+    OK(pm_pusher_flush(pusher, 5000, NULL));
+    double got = 0;
+    const char *want[] = {"job=\"c_default_labels\"", "region=\"eu\"", "env=\"dev\"",
+                          "instance=\"box1\"", NULL};
+    CHECK(gateway_value("c_default_labels_total", want, &got) == 0);
+    CHECK(got == 2);
+    const char *want_plain[] = {"region=\"eu\"", "env=\"prod\"", "instance=\"box1\"", NULL};
+    CHECK(gateway_value("c_default_labels_plain_total", want_plain, &got) == 0);
+
+    /* A refused set names the bad label and keeps the previous one; n = 0 clears. */
+    const char *le[] = {"le"}, *one[] = {"1"};
+    FAILS(pm_registry_set_default_labels(r, le, one, 1), PM_ERR_INVALID_NAME, "\"le\"");
+    const char *twice[] = {"a", "a"}, *two[] = {"1", "2"};
+    FAILS(pm_registry_set_default_labels(r, twice, two, 2), PM_ERR_INVALID_NAME, "\"a\"");
+    FAILS(pm_registry_set_default_labels(r, NULL, one, 1), PM_ERR_INVALID_ARGUMENT, "names");
+    FAILS(pm_registry_set_default_labels(NULL, le, one, 1), PM_ERR_INVALID_ARGUMENT, "registry");
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    int kept = strstr(text, "region=\"eu\"") != NULL;
+    pm_string_free(text);
+    CHECK(kept);
+    OK(pm_registry_set_default_labels(r, NULL, NULL, 0));
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+    int cleared = strstr(text, "\nc_default_labels_plain_total 1\n") != NULL;
+    pm_string_free(text);
+    CHECK(cleared);
+
+    OK(pm_pusher_shutdown(pusher, 5000));
+    pm_pusher_free(pusher);
+    pm_pusher_config_free(cfg);
+    pm_counter_free(c);
+    pm_counter_vec_free(v);
+    pm_registry_free(r);
+    return 0;
+}
+
+static int test_process_collector_with_prefix_and_labels(void) {
+    pm_registry *r = new_registry();
+    const char *names[] = {"service"}, *values[] = {"api"};
+    OK(pm_registry_register_process_collector_with(r, "c_svc_", names, values, 1));
+    FAILS(pm_registry_register_process_collector_with(r, NULL, NULL, NULL, 0), PM_ERR_CONFLICT,
+          "process");
+    char *text = NULL;
+    OK(pm_registry_encode_text_alloc(r, &text, NULL));
+#ifdef __linux__
+    int prefixed = strstr(text, "\nc_svc_process_open_fds{service=\"api\"} ") != NULL;
+#else
+    int prefixed = 1;
+#endif
+    int bare = strstr(text, "\nprocess_") != NULL;
+    pm_string_free(text);
+    CHECK(prefixed && !bare);
+    pm_registry_free(r);
+
+    r = new_registry();
+    FAILS(pm_registry_register_process_collector_with(r, "9", NULL, NULL, 0), PM_ERR_INVALID_NAME,
+          "9process_cpu_seconds_total");
+    const char *q[] = {"quantile"};
+    FAILS(pm_registry_register_process_collector_with(r, "", q, values, 1), PM_ERR_INVALID_NAME,
+          "quantile");
+    pm_registry_free(r);
+    return 0;
+}
+
 /* ---- runner ----------------------------------------------------------------------- */
 
 struct test {
@@ -2435,11 +2828,18 @@ static const struct test TESTS[] = {
     T(test_remote_write_reaches_prometheus_and_victoria_metrics),
     T(test_forked_child_pushes_its_own_group),
     T(test_forks_under_load_all_finish),
+    T(test_multiprocess_workers_give_exact_totals_in_one_group),
     T(test_write_to_textfile_is_atomic_and_matches_the_registry),
     T(test_unwritable_textfiles_are_io_errors_naming_the_path),
     T(test_textfile_target_writes_at_each_interval_and_at_shutdown),
     T(test_http_server_answers_curl_with_the_registry_text),
     T(test_http_server_bounds_connections_and_frees_its_port_on_stop),
+    T(test_gauge_func_is_computed_at_every_collection),
+    T(test_gauge_func_is_pushed_by_the_pusher),
+    T(test_process_collector_is_on_for_the_default_registry_only),
+    T(test_collector_callback_reports_families_and_failures_are_counted),
+    T(test_default_labels_reach_every_series_and_the_gateway),
+    T(test_process_collector_with_prefix_and_labels),
 };
 
 int main(int argc, char **argv) {

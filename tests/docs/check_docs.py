@@ -12,6 +12,8 @@ import sys
 
 root = pathlib.Path(__file__).resolve().parents[2]
 exported = set(re.findall(r'"(pushmetrics_[a-z_]+)"', (root / "core/src/stats.rs").read_text()))
+# The registry's own self-metric (collector failures), reported in every snapshot.
+exported |= set(re.findall(r'"(pushmetrics_[a-z_]+)"', (root / "core/src/registry.rs").read_text()))
 failures = []
 
 dash = json.loads((root / "docs/operations/grafana-dashboard.json").read_text())

@@ -216,7 +216,7 @@ test('histogram JSON carries bucket, sum and count samples', async () => {
   assert.deepEqual(
     j.values.map((v) => [v.metricName, v.labels.le, v.value]),
     [
-      ['j_seconds_bucket', '1', 1],
+      ['j_seconds_bucket', 1, 1], // a number, as prom-client gives it
       ['j_seconds_bucket', '+Inf', 1],
       ['j_seconds_sum', undefined, 0.5],
       ['j_seconds_count', undefined, 1],

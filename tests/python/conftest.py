@@ -214,3 +214,20 @@ def run_script(
     took = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr
     return took, proc.stdout + proc.stderr
+
+
+#: Families of the default registry whose values move by themselves between two reads (CPU
+#: time, memory, open files, garbage collections): the process and Python runtime metrics.
+RUNTIME_PREFIXES = (b"process_", b"python_gc_")
+
+
+def runtime_values_blanked(text: bytes) -> bytes:
+    """The exposition `text` with the value of every runtime-metric line replaced by `_`:
+    two reads of the default registry then compare equal line for line, names, labels,
+    order and every other value included."""
+    lines = []
+    for line in text.split(b"\n"):
+        if line.startswith(RUNTIME_PREFIXES):
+            line = line.rsplit(b" ", 1)[0] + b" _"
+        lines.append(line)
+    return b"\n".join(lines)

@@ -51,6 +51,14 @@ function attach(owner, attachTo) {
   return slot;
 }
 
+/**
+ * Hands `slot`, one of a metric's shared slots, to `owner` alone: a child dropped from the
+ * metric's kept children (by `remove()` or `reset()`) that the application may still hold.
+ */
+function adopt(owner, slot) {
+  released.register(owner, slot);
+}
+
 /** An array for the slots `owner` attaches: each is released when `owner` is collected. */
 function slotsOf(owner) {
   const slots = [];
@@ -58,4 +66,4 @@ function slotsOf(owner) {
   return slots;
 }
 
-module.exports = { take, putBack, attach, slotsOf };
+module.exports = { take, putBack, attach, adopt, slotsOf };

@@ -175,6 +175,10 @@ function definition(config, type) {
   if (config.labelNames !== undefined && !Array.isArray(config.labelNames)) {
     invalid(`labelNames of ${String(config.name)} must be an array, got ${String(config.labelNames)}`);
   }
+  const mode = config.multiprocessMode;
+  if (mode !== undefined && mode !== null && typeof mode !== 'string') {
+    invalid(`multiprocessMode of ${String(config.name)} must be a string, got ${String(mode)}`);
+  }
   return {
     name: config.name,
     help: config.help,
@@ -188,6 +192,7 @@ function definition(config, type) {
     percentiles: config.percentiles,
     maxAgeSeconds: config.maxAgeSeconds,
     ageBuckets: config.ageBuckets,
+    multiprocessMode: mode === null ? undefined : mode,
   };
 }
 
@@ -214,7 +219,7 @@ class Metric {
     this.help = def.help;
     this.labelNames = def.labelNames;
     this._registry = registry;
-    this._collectFn = typeof config.collect === 'function' ? config.collect : null;
+    this._collectFn = null;
     const n = def.labelNames.length;
     this._n = n;
     this._cache = n >= 1 && !registry._hasTtl ? new Map() : null;
@@ -226,6 +231,7 @@ class Metric {
     /** Cell slots of the kept children, released when this metric and its children are gone. */
     this._slots = null;
     registry._add(this);
+    if (config.collect !== undefined) this.collect = config.collect;
   }
 
   /**
@@ -433,6 +439,120 @@ class Metric {
     return folded ? this._overflowChild(null) : this._unheld(values);
   }
 
+  /** The `collect` callback run before each snapshot of the registry (set or replaced here). */
+  get collect() {
+    return this._collectFn === null ? undefined : this._collectFn;
+  }
+
+  set collect(fn) {
+    if (fn !== undefined && fn !== null && typeof fn !== 'function') {
+      invalid(`collect of ${this.name} must be a function, got ${String(fn)}`);
+    }
+    this._collectFn = typeof fn === 'function' ? fn : null;
+    if (this._collectFn !== null) this._registry._collects();
+  }
+
+  /** Label values in declared order from `remove`/`zero` arguments, or the core's error. */
+  _valuesOf(args) {
+    let values;
+    if (args.length === 1 && args[0] !== null && typeof args[0] === 'object') {
+      values = orderedValues(args[0], this.labelNames);
+    } else if (args.length === this._n) {
+      values = valueList(args);
+    }
+    if (values !== undefined) return values;
+    // The core names what does not fit (an unknown or missing label, a wrong count); what
+    // it takes (a labels object with undefined extras) gives the values in declared order.
+    this._handle(args);
+    const labels = stringValues(args[0]);
+    return this.labelNames.map((n) => labels[n]);
+  }
+
+  /** The kept child for `values` is dropped: the next `labels()` makes a new one. */
+  _forget(values) {
+    let node = this._cache;
+    if (node === null) return;
+    for (let i = 0; i < values.length; i++) {
+      const e = node.get(values[i]);
+      if (e === undefined) return;
+      if (!(e instanceof Map)) {
+        for (let j = i + 1; j < values.length; j++) if (e._v[j] !== values[j]) return;
+        node.delete(values[i]);
+        this._cached -= 1;
+        this._handOver([e]);
+        return;
+      }
+      node = e;
+    }
+  }
+
+  /** Every kept child under `node`. */
+  _keptChildren(node, out) {
+    for (const e of node.values()) {
+      if (e instanceof Map) this._keptChildren(e, out);
+      else out.push(e);
+    }
+    return out;
+  }
+
+  /**
+   * Children no longer kept take their cell slots along: each slot is then released when
+   * its child is collected, not when this metric is, so `remove()` and `reset()` in a loop
+   * do not accumulate slots.
+   */
+  _handOver(children) {
+    const slots = this._slots;
+    if (slots === null) return;
+    const byCell = new Map();
+    for (const c of children) {
+      if (c._floats === undefined || c._floats === null) continue;
+      let m = byCell.get(c._floats);
+      if (m === undefined) byCell.set(c._floats, (m = new Map()));
+      m.set(c._i, c);
+    }
+    if (byCell.size === 0) return;
+    let keep = 0;
+    for (const slot of slots) {
+      const m = byCell.get(slot.floats);
+      const owner = m === undefined ? undefined : m.get(slot.index);
+      if (owner !== undefined) cells.adopt(owner, slot);
+      else slots[keep++] = slot;
+    }
+    slots.length = keep;
+  }
+
+  /**
+   * Removes the series for label values in declared order (`remove('GET', '200')`) or a
+   * labels object; the series is no longer reported, children of it record nowhere.
+   */
+  remove(...args) {
+    const values = this._valuesOf(args);
+    if (values === undefined) return;
+    this._forget(values);
+    try {
+      native[this._prefix + 'Remove'](this._native, values);
+    } catch (e) {
+      throw translate(e);
+    }
+  }
+
+  /**
+   * Removes every series, as prom-client does; an unlabelled metric starts again from zero.
+   */
+  reset() {
+    const dropped = this._cache === null ? [] : this._keptChildren(this._cache, []);
+    if (this._overflow !== null) dropped.push(this._overflow);
+    native[this._prefix + 'Clear'](this._native);
+    this._handOver(dropped);
+    if (this._cache !== null) this._cache = new Map();
+    this._cached = 0;
+    this._overflow = null;
+    this._restart();
+  }
+
+  /** Records without cells from now on (only counters have them). */
+  _toDirect() {}
+
   /** This metric in prom-client's JSON shape. */
   async get() {
     const all = await this._registry.getMetricsAsJSON();
@@ -477,14 +597,18 @@ class CounterChild {
   }
 }
 
-/** A counter child that holds `handle` and, unless sampled, a cell of its own. */
+/**
+ * A counter child that holds `handle` and, unless its updates must reach the core on every
+ * call, a cell of its own.
+ */
 function heldCounterChild(metric, handle) {
-  if (metric._sampled) return new CounterChild(metric, null, handle, null);
+  if (metric._direct) return new CounterChild(metric, null, handle, null);
   const child = new CounterChild(metric, null, handle, null);
   const slot = cells.attach(child, (chunk, index) => native.counterChildAttachCell(handle, chunk, index));
   child._ones = new Int32Array(slot.ones.buffer, slot.ones.byteOffset + slot.index * 4, 1);
   child._floats = slot.floats;
   child._i = slot.index;
+  metric._track(child);
   return child;
 }
 
@@ -492,8 +616,19 @@ class Counter extends Metric {
   constructor(config) {
     super(config, 'Counter', 'counter');
     this._sampled = config.sampling !== undefined && config.sampling !== null;
+    // A sampled counter must see every call, and in multiprocess mode every update must be
+    // in the process's file at once (a killed worker loses what a cell holds): no cells.
+    this._direct = this._sampled || this._registry._multiprocess();
+    /** Weak references to children with a cell that are not kept (see `_toDirect`). */
+    this._celled = null;
+    this._celledLimit = 64;
     this._inc = recorder(this._native, this.labelNames, 'counterInc');
     this._incValues = byValues(this._native, this.labelNames.length, 'counterInc');
+    this._restart();
+  }
+
+  /** The unlabelled counter's own series, made again after `reset()`. */
+  _restart() {
     this._self = this.labelNames.length === 0 ? heldCounterChild(this, this._handle([])) : null;
     this._ones = this._self === null ? null : this._self._ones;
   }
@@ -531,7 +666,7 @@ class Counter extends Metric {
   /** A kept child: a cell attached to the series for `values`, or the overflow child. */
   _make(values) {
     // A sampled counter must see every call, so its children cross into the core each time.
-    if (this._sampled) return this._loose(values);
+    if (this._direct) return this._loose(values);
     const slot = cells.take();
     let folded;
     try {
@@ -554,7 +689,7 @@ class Counter extends Metric {
 
   _wrapOverflow(h) {
     const child = new CounterChild(this, null, h, null);
-    if (!this._sampled) {
+    if (!this._direct) {
       const slot = cells.take();
       native.counterChildAttachCell(h, slot.id, slot.index);
       this._own(slot);
@@ -567,6 +702,40 @@ class Counter extends Metric {
 
   _pinned(args) {
     return heldCounterChild(this, this._handle(args));
+  }
+
+  /** Remembers `child`, which has a cell, for `_toDirect`; forgets the collected ones. */
+  _track(child) {
+    if (this._celled === null) this._celled = [];
+    this._celled.push(new WeakRef(child));
+    if (this._celled.length >= this._celledLimit) {
+      this._celled = this._celled.filter((r) => r.deref() !== undefined);
+      this._celledLimit = Math.max(64, 2 * this._celled.length);
+    }
+  }
+
+  _handOver(children) {
+    for (const c of children) if (c._ones !== null) this._track(c);
+    super._handOver(children);
+  }
+
+  /**
+   * From now on every update of this counter and of every child of it goes to the core on
+   * the call, not into a cell (the registry's multiprocess mode was turned on). What the
+   * cells hold is drained by the caller.
+   */
+  _toDirect() {
+    if (this._direct) return;
+    this._direct = true;
+    const off = (c) => {
+      if (c !== undefined && c !== null) c._ones = null;
+    };
+    off(this._self);
+    off(this._overflow);
+    this._ones = null;
+    if (this._cache !== null) this._keptChildren(this._cache, []).forEach(off);
+    if (this._celled !== null) for (const r of this._celled) off(r.deref());
+    this._celled = null;
   }
 }
 
@@ -621,6 +790,11 @@ class Gauge extends Metric {
     this._add = recorder(this._native, this.labelNames, 'gaugeAdd');
     this._setValues = byValues(this._native, this.labelNames.length, 'gaugeSet');
     this._addValues = byValues(this._native, this.labelNames.length, 'gaugeAdd');
+    this._restart();
+  }
+
+  /** The unlabelled gauge's own series, made again after `reset()`. */
+  _restart() {
     this._self = this.labelNames.length === 0 ? new GaugeChild(this, null, this._handle([])) : null;
   }
 
@@ -724,6 +898,11 @@ class Observer extends Metric {
     this._observe = recorder(this._native, this.labelNames, prefix + 'Observe');
     this._observeValues = byValues(this._native, this.labelNames.length, prefix + 'Observe');
     this._childObserve = native[prefix + 'ChildObserve'];
+    this._restart();
+  }
+
+  /** The unlabelled metric's own series, made again after `reset()`. */
+  _restart() {
     this._self = this.labelNames.length === 0 ? this.labels() : null;
   }
 
@@ -780,6 +959,16 @@ class Observer extends Metric {
 class Histogram extends Observer {
   constructor(config) {
     super(config, 'Histogram', 'histogram');
+  }
+
+  /** The series for `labels` back to zero observations (made if it does not exist). */
+  zero(labels) {
+    const args = labels === undefined ? [] : [labels];
+    const values = this._valuesOf(args);
+    if (values === undefined) return;
+    if (values.length === 0) return this.reset();
+    this.remove(...values);
+    this.labels(...values);
   }
 }
 

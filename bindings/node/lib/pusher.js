@@ -9,7 +9,7 @@
 const { EventEmitter } = require('node:events');
 const native = require('./native.js');
 const { translate, invalid } = require('./errors.js');
-const { register, Registry } = require('./registry.js');
+const { register, Registry, beforeMultiprocessRemoval } = require('./registry.js');
 const log = require('./log.js');
 
 // Options of both Pusher and Pushgateway.
@@ -99,6 +99,8 @@ function finalFlush() {
 function finalSync() {
   for (const p of [...live]) {
     live.delete(p);
+    // Nothing async runs any more: what the callbacks set synchronously still goes out.
+    p._registry._collect().catch(() => {});
     try {
       p._native.shutdownSync();
     } catch {
@@ -106,6 +108,9 @@ function finalSync() {
     }
   }
 }
+
+// A multiprocess directory is removed at exit only after these final pushes have read it.
+beforeMultiprocessRemoval(finalSync);
 
 function hook() {
   if (hooked) return;
@@ -172,7 +177,7 @@ class Pusher extends EventEmitter {
 
   /** Pushes now; resolves once everything recorded before the call is delivered. */
   async flush(timeoutMs) {
-    await this._registry._collect();
+    await this._registry._beforePush();
     return settle(await this._native.flush(timeoutMs));
   }
 
@@ -182,7 +187,7 @@ class Pusher extends EventEmitter {
    */
   async shutdown(timeoutMs) {
     live.delete(this);
-    await this._registry._collect();
+    await this._registry._beforePush();
     try {
       settle(await this._native.shutdown(timeoutMs));
     } finally {
@@ -235,7 +240,7 @@ class Pushgateway {
   }
 
   async _push(params, method) {
-    await this._registry._collect();
+    await this._registry._beforePush();
     let task;
     try {
       task = native.pushOnce(this._registry._native, this._params(params, method));

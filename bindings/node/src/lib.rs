@@ -7,6 +7,7 @@
 extern crate napi_derive;
 
 mod cells;
+mod collect;
 mod errors;
 mod logging;
 mod metrics;

@@ -110,6 +110,15 @@ pub struct MetricDef {
     pub percentiles: Option<Vec<f64>>,
     pub max_age_seconds: Option<f64>,
     pub age_buckets: Option<u32>,
+    /// Gauges: how the values of the processes of a multiprocess job combine.
+    pub multiprocess_mode: Option<String>,
+}
+
+/// The gauge mode named `name`; the core's error, naming the bad value, under the option's
+/// JavaScript name.
+fn gauge_mode(metric: &str, name: &str) -> Result<pushmetrics::multiprocess::GaugeMode> {
+    pushmetrics::multiprocess::GaugeMode::parse(name)
+        .map_err(|e| errors::config(format!("{e} (option multiprocessMode of {metric})")))
 }
 
 fn sampling(s: &Option<SamplingOptions>) -> Result<Sampling> {
@@ -246,7 +255,7 @@ fn held_values<'a>(pairs: &[(&'a str, &'a str)], names: &[String]) -> Vec<&'a st
 macro_rules! family {
     ($vecty:ty, $one:ty, $new:ident, $child:ident, $child_pairs:ident, $reg:ident,
      [$resolve:ident, $resolve1:ident, $resolve2:ident, $resolve3:ident, $overflow:ident,
-      $is_overflow:ident],
+      $is_overflow:ident, $remove:ident, $clear:ident],
      |$b:ident, $def:ident| $extra:expr) => {
         /// Registers the metric (or returns the identical existing one).
         #[napi]
@@ -319,6 +328,17 @@ macro_rules! family {
         pub fn $is_overflow(h: External<$one>) -> bool {
             h.is_overflow()
         }
+        /// Removes the series for `values` in declared order; whether it existed.
+        #[napi]
+        pub fn $remove(f: External<Family<$vecty>>, values: Vec<LabelValue>) -> Result<bool> {
+            errors::core(f.vec.remove(&values))
+        }
+        /// Removes every series of the family.
+        #[napi]
+        pub fn $clear(f: External<Family<$vecty>>) {
+            cells::drain();
+            f.vec.clear();
+        }
     };
 }
 
@@ -337,7 +357,9 @@ family!(
         counter_resolve2,
         counter_resolve3,
         counter_overflow_child,
-        counter_child_is_overflow
+        counter_child_is_overflow,
+        counter_remove,
+        counter_clear
     ],
     |b, def| b
 );
@@ -354,9 +376,16 @@ family!(
         gauge_resolve2,
         gauge_resolve3,
         gauge_overflow_child,
-        gauge_child_is_overflow
+        gauge_child_is_overflow,
+        gauge_remove,
+        gauge_clear
     ],
-    |b, def| b
+    |b, def| {
+        match &def.multiprocess_mode {
+            Some(m) => b.multiprocess_mode(gauge_mode(&def.name, m)?),
+            None => b,
+        }
+    }
 );
 family!(
     HistogramVec,
@@ -371,7 +400,9 @@ family!(
         histogram_resolve2,
         histogram_resolve3,
         histogram_overflow_child,
-        histogram_child_is_overflow
+        histogram_child_is_overflow,
+        histogram_remove,
+        histogram_clear
     ],
     |b, def| {
         match &def.buckets {
@@ -393,7 +424,9 @@ family!(
         summary_resolve2,
         summary_resolve3,
         summary_overflow_child,
-        summary_child_is_overflow
+        summary_child_is_overflow,
+        summary_remove,
+        summary_clear
     ],
     |b, def| {
         let mut b = b;

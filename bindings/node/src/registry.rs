@@ -18,6 +18,22 @@ pub struct RegistryOptions {
     pub series_ttl_ms: Option<f64>,
 }
 
+/// Label names and values as pairs; the two lists must be as long.
+fn pairs<'a>(names: &'a [String], values: &'a [String]) -> Result<Vec<(&'a str, &'a str)>> {
+    if names.len() != values.len() {
+        return Err(errors::config(format!(
+            "{} label names but {} values",
+            names.len(),
+            values.len()
+        )));
+    }
+    Ok(names
+        .iter()
+        .map(String::as_str)
+        .zip(values.iter().map(String::as_str))
+        .collect())
+}
+
 /// A millisecond option as a `Duration`, refusing what is not a finite number >= 0.
 pub fn millis(name: &str, ms: f64) -> Result<Duration> {
     if !(ms >= 0.0 && ms.is_finite()) {
@@ -101,6 +117,98 @@ impl NativeRegistry {
     #[napi]
     pub fn unregister(&self, name: String) -> bool {
         self.inner.unregister(&name)
+    }
+
+    /// The names of the families a snapshot holds (collectors' included).
+    #[napi]
+    pub fn family_names(&self) -> Vec<String> {
+        cells::drain();
+        let snap = self.inner.snapshot();
+        snap.families()
+            .iter()
+            .map(|f| f.name().to_owned())
+            .collect()
+    }
+
+    /// Reports every family of `source` too, through the collector `name` (`Registry.merge`).
+    #[napi]
+    pub fn include(&self, source: &NativeRegistry, name: String) -> Result<()> {
+        let src = source.inner.clone();
+        errors::core(
+            self.inner
+                .register_collector(&name, move || Ok(src.snapshot().families().to_vec())),
+        )
+    }
+
+    /// Reports the process metrics (`process_*`); false if the registry already does.
+    #[napi]
+    pub fn register_process_collector(&self) -> Result<bool> {
+        match self.inner.register_process_collector() {
+            Ok(()) => Ok(true),
+            Err(pushmetrics::Error::Conflict { .. }) => Ok(false),
+            Err(e) => Err(errors::js(e)),
+        }
+    }
+
+    /// Reports the process metrics with `prefix` before every name and label `names[i]` =
+    /// `values[i]` on every family (`collectDefaultMetrics({ prefix, labels })`), in place
+    /// of the registry's process collector if it has one.
+    #[napi]
+    pub fn register_process_collector_with(
+        &self,
+        prefix: String,
+        names: Vec<String>,
+        values: Vec<String>,
+    ) -> Result<()> {
+        let pairs = pairs(&names, &values)?;
+        match self.inner.register_process_collector_with(&prefix, &pairs) {
+            Err(pushmetrics::Error::Conflict { .. }) => {
+                self.inner.unregister_collector("process");
+                errors::core(self.inner.register_process_collector_with(&prefix, &pairs))
+            }
+            r => errors::core(r),
+        }
+    }
+
+    /// Sets the labels every series of every family carries in a snapshot (label
+    /// `names[i]` = `values[i]`), as prom-client's `setDefaultLabels`; none clears them.
+    #[napi]
+    pub fn set_default_labels(&self, names: Vec<String>, values: Vec<String>) -> Result<()> {
+        let pairs = pairs(&names, &values)?;
+        errors::core(self.inner.set_default_labels(&pairs))
+    }
+
+    /// Turns on multiprocess mode with `dir` (a new temporary directory if not given), this
+    /// process the owner; counter cells are drained into the core first, so what they hold
+    /// reaches the file. Returns the directory.
+    #[napi]
+    pub fn enable_multiprocess(&self, dir: Option<String>) -> Result<String> {
+        cells::drain();
+        let dir = errors::core(
+            self.inner
+                .enable_multiprocess(dir.as_deref().map(std::path::Path::new)),
+        )?;
+        Ok(dir.to_string_lossy().into_owned())
+    }
+
+    /// Whether this process is a multiprocess worker (its pushers send nothing).
+    #[napi]
+    pub fn is_multiprocess_worker(&self) -> bool {
+        self.inner.is_multiprocess_worker()
+    }
+
+    /// The multiprocess directory, when the mode is on.
+    #[napi]
+    pub fn multiprocess_dir(&self) -> Option<String> {
+        self.inner
+            .multiprocess_dir()
+            .map(|d| d.to_string_lossy().into_owned())
+    }
+
+    /// In the owner, after the final push: removes the directory if the mode made it.
+    #[napi]
+    pub fn remove_multiprocess_dir(&self) {
+        self.inner.remove_multiprocess_dir();
     }
 
     /// Live series in the registry.

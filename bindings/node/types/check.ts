@@ -2,7 +2,8 @@
 import {
   Counter, Gauge, Histogram, Summary, Registry, register, Pusher, Pushgateway,
   linearBuckets, exponentialBuckets, PushmetricsError, LabelError, TimeoutError, writeToTextfile,
-  startHttpServer, HttpServer, ListenError, setLogLevel, type PushmetricsLogRecord,
+  startHttpServer, HttpServer, ListenError, setLogLevel, collectDefaultMetrics, ConflictError,
+  type PushmetricsLogRecord,
   type FlushReport, type PusherStats, type ReceiverStats, type PusherOptions,
 } from '..';
 
@@ -18,6 +19,11 @@ c.labels({ method: 'GET', code: '200' }).inc(2);
 const g = new Gauge({ name: 'g', help: 'g', collect() { this.set(1); } });
 g.set(1); g.inc(); g.dec(2); g.setToCurrentTime(); g.startTimer()();
 g.labels('x').set(2);
+const busy = new Gauge({ name: 'busy', help: 'b', registers: [reg], multiprocessMode: 'livesum' });
+busy.set(1);
+const mpDir: string = reg.enableMultiprocess('/tmp/pm');
+const mpWorker: boolean = register.isMultiprocessWorker();
+const mpOn: string | null = register.multiprocessDir();
 const h = new Histogram({ name: 'h', help: 'h', buckets: linearBuckets(0, 1, 5).concat(exponentialBuckets(10, 2, 3)) });
 h.observe(1); h.observe({ route: '/' }, 2); const secs: number = h.startTimer({ route: '/' })({ code: '200' });
 const s = new Summary({ name: 's', help: 's', percentiles: [0.5], maxAgeSeconds: 60, ageBuckets: 3 });
@@ -25,6 +31,7 @@ s.observe(1); s.labels('a').observe(2);
 async function main(): Promise<void> {
   const text: string = await register.metrics();
   const json = await reg.getMetricsAsJSON();
+  reg.setDefaultLabels({ region: 'eu', shard: 7 });
   const p = new Pusher({ url: 'http://127.0.0.1:9091', job: 'j', groupings: { instance: 'x' }, registry: reg,
     intervalMs: 1000, jitter: 0.1, method: 'POST', format: 'protobuf', gzip: true, flushDeadlineMs: 500,
     connectTimeoutMs: 100, requestTimeoutMs: 100, maxAttempts: 2, backoffBaseMs: 10, backoffMaxMs: 100,
@@ -85,5 +92,18 @@ async function main(): Promise<void> {
   // @ts-expect-error: the port is required
   startHttpServer({ host: '::' });
   try { startHttpServer({ port }); } catch (e) { if (e instanceof ListenError) console.log(e.code); }
+  const timed = new Registry({ collectTimeoutMs: 250 });
+  timed.collectTimeoutMs = 50;
+  collectDefaultMetrics();
+  collectDefaultMetrics({ register: timed, prefix: 'app_', labels: { service: 'api' }, gcDurationBuckets: [0.1, 1],
+    eventLoopMonitoringPrecision: 20 });
+  const groups: string[] = collectDefaultMetrics.metricsList;
+  c.remove('GET', '200');
+  c.remove({ method: 'GET', code: '200' });
+  c.reset();
+  h.zero({ route: '/' });
+  h.zero();
+  g.collect = async function () { g.set(2); };
+  try { Registry.merge([reg, timed]); } catch (e) { if (e instanceof ConflictError) console.log(e.message, groups); }
 }
 void main();

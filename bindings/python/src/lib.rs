@@ -2,15 +2,18 @@
 //! one file per concept. It translates types and errors only; the package's Python files
 //! (`python/pushmetrics/`) add what is plain Python (exceptions, context managers, hooks).
 
+mod collector;
 mod convert;
 mod errors;
 mod fork;
 mod logging;
 mod metrics;
+mod multiprocess;
 mod pusher;
 mod registry;
 mod sampling;
 mod serve;
+mod state;
 mod textfile;
 
 use pyo3::prelude::*;
@@ -35,6 +38,8 @@ fn _pushmetrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::install_labels::<metrics::Gauge>(m.py())?;
     metrics::install_labels::<metrics::Histogram>(m.py())?;
     metrics::install_labels::<metrics::Summary>(m.py())?;
+    m.add_class::<state::Enum>()?;
+    m.add_class::<state::Info>()?;
     m.add_class::<pusher::Pusher>()?;
     m.add_class::<pusher::Stats>()?;
     m.add_class::<pusher::ReceiverStats>()?;
@@ -45,6 +50,10 @@ fn _pushmetrics(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pusher::pushadd_to_gateway, m)?)?;
     m.add_function(wrap_pyfunction!(pusher::delete_from_gateway, m)?)?;
     m.add_function(wrap_pyfunction!(textfile::write_to_textfile, m)?)?;
+    m.add_function(wrap_pyfunction!(multiprocess::_enable_multiprocess, m)?)?;
+    m.add_function(wrap_pyfunction!(multiprocess::_multiprocess_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(multiprocess::_is_multiprocess_worker, m)?)?;
+    m.add_function(wrap_pyfunction!(multiprocess::_remove_multiprocess_dir, m)?)?;
     m.add_function(wrap_pyfunction!(pusher::_shutdown_all, m)?)?;
     m.add_class::<serve::HttpServer>()?;
     m.add_function(wrap_pyfunction!(serve::start_http_server, m)?)?;

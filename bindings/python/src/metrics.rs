@@ -85,6 +85,8 @@ struct Meta {
     labelnames: Vec<String>,
     /// The children `labels()` handed out, when the metric may keep them.
     children: Option<Children>,
+    /// The registry the metric is in (where `Gauge.set_function` registers its collector).
+    registry: pushmetrics::Registry,
 }
 
 /// Children a labelled metric keeps per metric object.
@@ -392,14 +394,16 @@ impl Common {
         let keeps_children = depth > 0
             && !registry.series_ttl()
             && matches!(sampling, pushmetrics::Sampling::Always);
+        let registry = registry.resolve();
         Ok(Common {
             meta: Arc::new(Meta {
                 name: full,
                 documentation,
                 labelnames,
                 children: keeps_children.then(|| Children::new(py, depth)),
+                registry: registry.clone(),
             }),
-            registry: registry.resolve(),
+            registry,
             const_labels: const_labels.map_or_else(Vec::new, |p| p.0),
             sampling,
             max_series,
@@ -750,7 +754,7 @@ impl Gauge {
     }
 
     #[new]
-    #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, const_labels=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new()))]
+    #[pyo3(signature = (name, documentation, labelnames=Vec::new(), namespace="", subsystem="", unit="", registry=RegistryArg::Default, *, const_labels=None, max_series=None, hashed_labels=None, dropped_labels=Vec::new(), multiprocess_mode="all"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -765,7 +769,9 @@ impl Gauge {
         max_series: Option<usize>,
         hashed_labels: Option<Pairs<u32>>,
         dropped_labels: Vec<String>,
+        multiprocess_mode: &str,
     ) -> PyResult<Self> {
+        let mode = pushmetrics::multiprocess::GaugeMode::parse(multiprocess_mode).or_raise()?;
         let c = Common::new(
             py,
             name,
@@ -781,7 +787,7 @@ impl Gauge {
             hashed_labels,
             dropped_labels,
         )?;
-        let h = build!(c, configure!(c, gauge));
+        let h = build!(c, configure!(c, gauge).multiprocess_mode(mode));
         Ok(Gauge {
             h,
             meta: Some(c.meta),
@@ -840,6 +846,21 @@ impl Gauge {
     /// The current value.
     fn get(&self) -> PyResult<f64> {
         Ok(self.one()?.get())
+    }
+
+    /// Computes the value with `f()` at every collection (each push, textfile write and
+    /// scrape) instead of storing it; a later call replaces `f`. An `f` that raises is
+    /// counted in `pushmetrics_collector_failures_total` and logged; the push still goes out.
+    fn set_function(&self, f: Py<PyAny>) -> PyResult<()> {
+        let gauge = self.one()?.clone();
+        let Some(m) = self.meta.as_deref() else {
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "set_function() on a labels() child of {:?} is not supported; give the \
+                 function its own gauge without labels",
+                gauge.name()
+            )));
+        };
+        crate::collector::set_function(&m.registry, gauge, f)
     }
 
     /// A context manager and decorator: +1 on entry, -1 on exit.

@@ -5,6 +5,7 @@ use super::cell::Adder;
 use super::store::Held;
 use super::{gate, Family, Kind, MetricType, Series};
 use crate::error::{Error, Result};
+use crate::multiprocess::Op;
 use crate::snapshot::Value;
 use std::sync::Arc;
 
@@ -28,6 +29,9 @@ impl Kind for CounterKind {
     fn reset(cell: &Adder) {
         cell.reset();
     }
+    fn copy_to(cell: &Adder, _: &(), w: &[std::sync::atomic::AtomicU64]) {
+        w[0].store(cell.get().to_bits(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 #[inline]
@@ -50,7 +54,7 @@ fn invalid(family: &Family<CounterKind>, v: f64) -> Error {
 
 #[inline]
 fn add(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
-    if family.sampler.is_none() {
+    if family.plain() {
         series.cell.add(v);
         series.mark();
     } else {
@@ -58,12 +62,15 @@ fn add(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
     }
 }
 
-/// The sampled update, out of line so that the unsampled one stays a few instructions.
+/// The sampled (or multiprocess) update, out of line so that the plain one stays a few
+/// instructions.
 #[inline(never)]
 fn add_sampled(family: &Family<CounterKind>, series: &Series<CounterKind>, v: f64) {
     if let Some(w) = gate(family) {
-        series.cell.add(if w == 1.0 { v } else { v * w });
+        let v = if w == 1.0 { v } else { v * w };
+        series.cell.add(v);
         series.mark();
+        family.mirror_op(series, Op::Add(v));
     }
 }
 
@@ -96,7 +103,7 @@ impl Counter {
     #[inline]
     pub fn inc(&self) {
         crate::fork::check();
-        if self.series.family.sampler.is_none() {
+        if self.series.family.plain() {
             self.series.cell.inc();
             self.series.mark();
         } else {
@@ -149,7 +156,7 @@ impl CounterVec {
     /// Adds one to the series for `values` without keeping a handle.
     #[inline]
     pub fn inc<S: AsRef<str>>(&self, values: &[S]) -> Result<()> {
-        if self.family.sampler.is_some() {
+        if !self.family.plain() {
             return self.inc_by(values, 1.0);
         }
         self.family.with_series(values, |s| {
@@ -165,9 +172,14 @@ impl CounterVec {
         let Some(w) = gate(&self.family) else {
             return self.family.with_series(values, |_| ());
         };
-        self.family.with_series(values, |s| {
-            s.cell.add(if w == 1.0 { v } else { v * w });
+        let fam = &self.family;
+        fam.with_series(values, |s| {
+            let v = if w == 1.0 { v } else { v * w };
+            s.cell.add(v);
             s.mark();
+            if !fam.plain() {
+                fam.mirror_op(s, Op::Add(v));
+            }
         })
     }
 }

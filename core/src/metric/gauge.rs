@@ -4,6 +4,7 @@ use super::cell::add_f64;
 use super::store::Held;
 use super::{Family, Kind, MetricType};
 use crate::error::Result;
+use crate::multiprocess::Op;
 use crate::snapshot::Value;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
@@ -26,6 +27,9 @@ impl Kind for GaugeKind {
         Value::Gauge(f64::from_bits(cell.load(Relaxed)))
     }
     fn reset(_: &AtomicU64) {}
+    fn copy_to(cell: &AtomicU64, _: &(), w: &[AtomicU64]) {
+        w[0].store(cell.load(Relaxed), Relaxed);
+    }
 }
 
 fn unix_now() -> f64 {
@@ -65,6 +69,9 @@ impl Gauge {
         crate::fork::check();
         self.series.cell.store(v.to_bits(), Relaxed);
         self.series.mark();
+        if !self.series.family.plain() {
+            self.series.family.mirror_op(&self.series, Op::Set(v));
+        }
     }
     /// Adds `v` (which may be negative).
     #[inline]
@@ -72,6 +79,9 @@ impl Gauge {
         crate::fork::check();
         add_f64(&self.series.cell, v);
         self.series.mark();
+        if !self.series.family.plain() {
+            self.series.family.mirror_op(&self.series, Op::Add(v));
+        }
     }
     /// Subtracts `v`.
     #[inline]
@@ -121,16 +131,24 @@ super::labelled_family!(GaugeVec, Gauge, GaugeKind, "gauge");
 impl GaugeVec {
     /// Sets the series for `values` without keeping a handle.
     pub fn set<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
-        self.family.with_series(values, |s| {
+        let fam = &self.family;
+        fam.with_series(values, |s| {
             s.cell.store(v.to_bits(), Relaxed);
             s.mark();
+            if !fam.plain() {
+                fam.mirror_op(s, Op::Set(v));
+            }
         })
     }
     /// Adds `v` to the series for `values` without keeping a handle.
     pub fn add<S: AsRef<str>>(&self, values: &[S], v: f64) -> Result<()> {
-        self.family.with_series(values, |s| {
+        let fam = &self.family;
+        fam.with_series(values, |s| {
             add_f64(&s.cell, v);
             s.mark();
+            if !fam.plain() {
+                fam.mirror_op(s, Op::Add(v));
+            }
         })
     }
 }

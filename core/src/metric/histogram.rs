@@ -182,6 +182,15 @@ impl Kind for HistogramKind {
     fn reset(cell: &HistogramCell) {
         zero(cell)
     }
+    fn bounds(b: &Bounds) -> &[f64] {
+        &b.bounds
+    }
+    fn copy_to(cell: &HistogramCell, _: &Bounds, w: &[AtomicU64]) {
+        for (c, w) in cell.counts.iter().zip(w) {
+            w.store(c.load(Relaxed), Relaxed);
+        }
+        w[cell.counts.len()].store(cell.sum.load(Relaxed), Relaxed);
+    }
     fn read(cell: &HistogramCell, b: &Bounds) -> Value {
         let mut acc = 0u64;
         let cumulative: Vec<u64> = cell
@@ -225,7 +234,7 @@ fn nan(family: &Family<HistogramKind>, v: f64) -> Error {
 
 #[inline]
 fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
-    if family.sampler.is_none() {
+    if family.plain() {
         record(family, s, v, 1, v);
     } else {
         observe_sampled(family, s, v);
@@ -234,11 +243,14 @@ fn observe(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
 
 #[inline(never)]
 fn observe_sampled(family: &Family<HistogramKind>, s: &Series<HistogramKind>, v: f64) {
-    match gate(family) {
-        Some(1.0) => record(family, s, v, 1, v),
-        Some(w) => record(family, s, v, round_weight(w), v * w),
-        None => {}
-    }
+    let (n, sum) = match gate(family) {
+        Some(1.0) => (1, v),
+        Some(w) => (round_weight(w), v * w),
+        None => return,
+    };
+    record(family, s, v, n, sum);
+    let bucket = family.cfg.bucket(v);
+    family.mirror_op(s, crate::multiprocess::Op::Observe { bucket, n, sum });
 }
 
 /// Adds `n` to the bucket of `v` and `sum_add` to the sum. The sum is read before the

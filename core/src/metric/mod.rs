@@ -13,11 +13,12 @@ pub mod summary;
 use crate::cardinality::{Guard, GuardStats, OVERFLOW_VALUE};
 use crate::error::{Error, Result};
 use crate::labels::{hash_values, LabelValues, SeriesKey, SHORT_LEN};
+use crate::multiprocess::{GaugeMode, Mirror, Op};
 use crate::registry::Shared;
 use crate::sampling::Sampler;
 use crate::snapshot::{FamilySnapshot, SeriesSnapshot, Value};
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Arc, MutexGuard, OnceLock, RwLock, RwLockWriteGuard};
 use store::{Held, Store};
 
@@ -66,6 +67,7 @@ pub(crate) struct TypeOptions {
     pub(crate) quantiles: Option<Vec<f64>>,
     pub(crate) max_age: Option<std::time::Duration>,
     pub(crate) age_buckets: Option<u32>,
+    pub(crate) multiprocess_mode: Option<GaugeMode>,
 }
 
 /// One metric type's cell and configuration.
@@ -84,6 +86,13 @@ pub(crate) trait Kind: Send + Sync + Sized + 'static {
     fn lock_cell(_cell: &Self::Cell) -> Option<MutexGuard<'_, summary::State>> {
         None
     }
+    /// Histogram bucket bounds (what a multiprocess file records with the family).
+    fn bounds(_cfg: &Self::Config) -> &[f64] {
+        &[]
+    }
+    /// Copies the cell's value into fresh multiprocess value words (when the mode is
+    /// turned on while the series already counts).
+    fn copy_to(cell: &Self::Cell, cfg: &Self::Config, words: &[AtomicU64]);
 }
 
 /// One series: a cell plus its label values, the count of its handles and the bookkeeping
@@ -133,6 +142,12 @@ pub(crate) struct Family<K: Kind> {
     short_values_fit: bool,
     /// The buffers of the last snapshot, for the next.
     spare: Arc<crate::snapshot::Spare>,
+    /// Whether an update needs nothing but its cell: no sampling, no multiprocess mirror.
+    plain: AtomicBool,
+    /// The multiprocess mode's mirror, once the registry's mode is on.
+    mirror: OnceLock<Mirror>,
+    /// How a gauge's values in several processes combine.
+    pub(crate) mp_mode: GaugeMode,
 }
 
 impl<K: Kind> Series<K> {
@@ -164,8 +179,10 @@ impl<K: Kind> Family<K> {
         guard: Guard,
         sampler: Option<Sampler>,
         shared: Arc<Shared>,
+        mp_mode: GaugeMode,
     ) -> Self {
         let shared_ttl_none = shared.ttl_secs.is_none();
+        let sampler_none = sampler.is_none();
         let plain = guard.rewrites_nothing();
         let short_values_fit = guard.max_value_len >= SHORT_LEN;
         Family {
@@ -182,7 +199,83 @@ impl<K: Kind> Family<K> {
             short_values_fit,
             spare: Default::default(),
             cacheable: shared_ttl_none && plain,
+            plain: AtomicBool::new(sampler_none),
+            mirror: OnceLock::new(),
+            mp_mode,
         }
+    }
+
+    /// Whether an update needs nothing but its cell (see [`Family::mirror_op`]).
+    #[inline(always)]
+    pub(crate) fn plain(&self) -> bool {
+        self.plain.load(Relaxed)
+    }
+
+    /// Links the family to the registry's multiprocess mode: series that already count
+    /// are copied into this process's file, and every update from now on goes there too.
+    pub(crate) fn enable_mirror(&self, mp: &Arc<crate::multiprocess::Multiproc>) {
+        if self.mirror.set(Mirror::new(mp.clone())).is_err() {
+            return;
+        }
+        self.plain.store(false, Release);
+        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+        for s in map.iter() {
+            self.mirror_words(
+                s,
+                |w| {
+                    K::copy_to(&s.cell, &self.cfg, w);
+                    true
+                },
+                |_| (),
+            );
+        }
+    }
+
+    /// Finds (or makes) the multiprocess value words of `s`.
+    fn mirror_words(
+        &self,
+        s: &Series<K>,
+        init: impl FnOnce(&[AtomicU64]) -> bool,
+        f: impl FnOnce(&[AtomicU64]),
+    ) {
+        let Some(m) = self.mirror.get() else { return };
+        let n = self.desc.exposed.len();
+        let d = &self.desc;
+        let bounds = K::bounds(&self.cfg);
+        let fam = crate::multiprocess::FamilyRecord {
+            name: &d.name,
+            help: &d.help,
+            kind: K::TYPE,
+            mode: self.mp_mode,
+            labels: &d.exposed,
+            bounds,
+        };
+        let words = crate::multiprocess::words_of(K::TYPE, bounds.len());
+        m.with_words(&fam, s.labels.hash(n), s.labels.iter(n), n, words, init, f);
+    }
+
+    /// Applies an update the cell of `s` has just taken to its multiprocess value, if the
+    /// mode is on. A gauge's new slot starts from the cell's value (state, not a count).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn mirror_op(&self, s: &Series<K>, op: Op) {
+        if self.mirror.get().is_none() {
+            return;
+        }
+        let mode = self.mp_mode;
+        self.mirror_words(
+            s,
+            |w| {
+                if K::TYPE == MetricType::Gauge {
+                    K::copy_to(&s.cell, &self.cfg, w);
+                    crate::multiprocess::stamp(mode, w);
+                    true
+                } else {
+                    false
+                }
+            },
+            |w| crate::multiprocess::apply(K::TYPE, mode, w, op),
+        );
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -536,6 +629,7 @@ impl<K: Kind> Drop for Family<K> {
 /// spare snapshot buffers. Fields drop in the order the locks are let go: the cells' while
 /// the map still keeps every series in its slot.
 struct FamilyHold<K: Kind> {
+    mirror: Option<RwLockWriteGuard<'static, crate::multiprocess::Slots>>,
     cells: Vec<MutexGuard<'static, summary::State>>,
     spare: Option<crate::snapshot::SpareGuard<'static>>,
     map: Option<RwLockWriteGuard<'static, Store<K>>>,
@@ -545,6 +639,7 @@ struct FamilyHold<K: Kind> {
 impl<K: Kind> crate::fork::Hold for FamilyHold<K> {
     fn release(&mut self) {
         // `clear` frees nothing: the vector keeps its memory.
+        self.mirror = None;
         self.cells.clear();
         self.spare = None;
         self.map = None;
@@ -563,6 +658,8 @@ pub(crate) trait AnyFamily: Send + Sync {
     /// # Safety
     /// The caller owns a handle to `series`, a series of this family.
     unsafe fn unref(&self, series: *const ());
+    /// Links the family to the registry's multiprocess mode.
+    fn enable_mirror(&self, mp: &Arc<crate::multiprocess::Multiproc>);
 }
 
 impl<K: Kind> AnyFamily for Family<K> {
@@ -577,6 +674,9 @@ impl<K: Kind> AnyFamily for Family<K> {
     fn reset(&self) {
         Family::reset(self)
     }
+    fn enable_mirror(&self, mp: &Arc<crate::multiprocess::Multiproc>) {
+        Family::enable_mirror(self, mp)
+    }
     fn hold(self: Arc<Self>) -> Box<dyn crate::fork::Hold> {
         let map = self.map.write().unwrap_or_else(|e| e.into_inner());
         let mut cells = Vec::new();
@@ -584,10 +684,15 @@ impl<K: Kind> AnyFamily for Family<K> {
             map.for_each_in_use(|s| cells.extend(K::lock_cell(&s.cell)));
         }
         let spare = self.spare.hold();
+        let mirror = self.mirror.get().map(Mirror::hold);
         // SAFETY: the guards borrow from the family, which `_family` keeps alive; the hold
         // drops (or forgets) them before it.
         unsafe {
             Box::new(FamilyHold::<K> {
+                mirror: std::mem::transmute::<
+                    Option<RwLockWriteGuard<'_, crate::multiprocess::Slots>>,
+                    Option<RwLockWriteGuard<'static, crate::multiprocess::Slots>>,
+                >(mirror),
                 cells: std::mem::transmute::<
                     Vec<MutexGuard<'_, summary::State>>,
                     Vec<MutexGuard<'static, summary::State>>,

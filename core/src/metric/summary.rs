@@ -119,6 +119,12 @@ impl Kind for SummaryKind {
             count: 0,
         }))
     }
+    fn copy_to(cell: &SummaryCell, _: &SummaryConfig, w: &[std::sync::atomic::AtomicU64]) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let st = cell.0.lock().unwrap_or_else(|e| e.into_inner());
+        w[0].store(st.count, Relaxed);
+        w[1].store(st.sum.to_bits(), Relaxed);
+    }
     fn lock_cell(cell: &SummaryCell) -> Option<std::sync::MutexGuard<'_, State>> {
         Some(cell.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
@@ -166,9 +172,18 @@ fn observe(family: &Family<SummaryKind>, s: &Series<SummaryKind>, v: f64) {
     let head = st.head;
     st.windows[head].add(v, w);
     st.sum += v * w;
-    st.count += if w == 1.0 { 1 } else { round_weight(w) };
+    let n = if w == 1.0 { 1 } else { round_weight(w) };
+    st.count += n;
     drop(st);
     s.mark();
+    if !family.plain() {
+        let op = crate::multiprocess::Op::Observe {
+            bucket: 0,
+            n,
+            sum: v * w,
+        };
+        family.mirror_op(s, op);
+    }
 }
 
 /// One summary series.

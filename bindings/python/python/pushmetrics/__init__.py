@@ -14,7 +14,15 @@ child gets pushers of its own (see ``pushmetrics._lifecycle``).
 
 from __future__ import annotations
 
-from . import _lifecycle, _logging
+from . import _lifecycle, _logging, multiprocess
+from ._collectors import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+)
 from ._context import ExceptionCounter, InProgress, Timer
 from ._logging import set_log_level
 from ._pushmetrics import (
@@ -23,10 +31,12 @@ from ._pushmetrics import (
     DEFAULT_QUANTILES,
     REGISTRY,
     Counter,
+    Enum,
     FlushReport,
     Gauge,
     Histogram,
     HttpServer,
+    Info,
     Pusher,
     ReceiverStats,
     Registry,
@@ -40,6 +50,17 @@ from ._pushmetrics import (
     pushadd_to_gateway,
     start_http_server,
     write_to_textfile,
+)
+from .core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+    Metric,
+    StateSetMetricFamily,
+    SummaryMetricFamily,
+    UnknownMetricFamily,
+    UntypedMetricFamily,
 )
 from .errors import (
     ConfigError,
@@ -65,19 +86,32 @@ __all__ = [
     "CollectorRegistry",
     "ConfigError",
     "Counter",
+    "CounterMetricFamily",
     "DuplicateMetricError",
+    "Enum",
     "Error",
     "ExceptionCounter",
     "FlushReport",
     "FlushTimeoutError",
+    "GC_COLLECTOR",
+    "GCCollector",
     "Gauge",
+    "GaugeMetricFamily",
     "Histogram",
+    "HistogramMetricFamily",
     "HttpServer",
     "InProgress",
+    "Info",
+    "InfoMetricFamily",
     "InvalidNameError",
     "InvalidValueError",
     "LabelError",
     "ListenError",
+    "Metric",
+    "PLATFORM_COLLECTOR",
+    "PROCESS_COLLECTOR",
+    "PlatformCollector",
+    "ProcessCollector",
     "PushError",
     "Pusher",
     "PusherOptions",
@@ -85,12 +119,17 @@ __all__ = [
     "Registry",
     "Sampling",
     "ShutdownError",
+    "StateSetMetricFamily",
     "Stats",
     "Summary",
+    "SummaryMetricFamily",
     "Timer",
+    "UnknownMetricFamily",
+    "UntypedMetricFamily",
     "__version__",
     "delete_from_gateway",
     "generate_latest",
+    "multiprocess",
     "push_to_gateway",
     "pushadd_to_gateway",
     "set_log_level",

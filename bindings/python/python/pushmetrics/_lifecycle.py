@@ -43,8 +43,15 @@ def _after_fork_in_child() -> None:
         mp_util.register_after_fork(_TOKEN, _final_flush_in_multiprocessing_child)
 
 
+def _at_exit() -> None:
+    _shutdown_all()
+    from . import multiprocess
+
+    multiprocess._remove_dirs()
+
+
 def install() -> None:
-    atexit.register(_shutdown_all)
+    atexit.register(_at_exit)
     _install_fork_handlers()
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -346,7 +346,10 @@ typedef struct {
  * included, so it must be thread-safe. It is called with no lock of the library held: it
  * may call any pm_* function, `pm_set_log_callback` included. Records the library emits
  * on a thread while that thread is inside the callback are not forwarded (a callback that
- * makes a failing push cannot recurse without end).
+ * makes a failing push cannot recurse without end). Repeats are limited: one message of a
+ * kind (messages that differ only in their numbers are of one kind) per 10 seconds, the
+ * next one let through ending with "(N similar messages suppressed)"; installing a
+ * callback starts the count again.
  */
 typedef void (*pm_log_callback)(pm_log_level level,
                                 const char *target,

@@ -32,7 +32,10 @@ pub enum pm_log_level {
 /// included, so it must be thread-safe. It is called with no lock of the library held: it
 /// may call any pm_* function, `pm_set_log_callback` included. Records the library emits
 /// on a thread while that thread is inside the callback are not forwarded (a callback that
-/// makes a failing push cannot recurse without end).
+/// makes a failing push cannot recurse without end). Repeats are limited: one message of a
+/// kind (messages that differ only in their numbers are of one kind) per 10 seconds, the
+/// next one let through ending with "(N similar messages suppressed)"; installing a
+/// callback starts the count again.
 #[allow(non_camel_case_types)]
 pub type pm_log_callback = Option<
     unsafe extern "C" fn(
@@ -46,6 +49,8 @@ pub type pm_log_callback = Option<
 pub(crate) struct Sink {
     callback: unsafe extern "C" fn(pm_log_level, *const c_char, *const c_char, *mut c_void),
     user_data: *mut c_void,
+    /// Repeats of one kind of message, held back for the callback installed.
+    limiter: pushmetrics_core::log_limit::Limiter,
 }
 
 // SAFETY: the caller of pm_set_log_callback promises the callback and its user_data may
@@ -116,9 +121,15 @@ impl log::Log for Forward {
             log::Level::Debug => pm_log_level::PM_LOG_DEBUG,
             log::Level::Trace => pm_log_level::PM_LOG_TRACE,
         };
+        let text = record.args().to_string();
+        // One message of a kind per interval; the next one says how many were held back.
+        let now = std::time::Instant::now();
+        let Some(held_back) = sink.limiter.check_at(record.target(), &text, now) else {
+            return;
+        };
         let c = |s: String| CString::new(s.replace('\0', "\\0")).unwrap_or_default();
         let target = c(record.target().to_owned());
-        let message = c(record.args().to_string());
+        let message = c(pushmetrics_core::log_limit::with_note(&text, held_back));
         // SAFETY: a callback the application installed, called with valid C strings and
         // no lock of this library held.
         unsafe { (sink.callback)(level, target.as_ptr(), message.as_ptr(), sink.user_data) };
@@ -181,6 +192,9 @@ pub extern "C" fn pm_set_log_callback(
             Arc::new(Sink {
                 callback,
                 user_data,
+                limiter: pushmetrics_core::log_limit::Limiter::new(
+                    pushmetrics_core::log_limit::INTERVAL,
+                ),
             })
         });
         let old = {

@@ -1497,6 +1497,54 @@ static int test_push_failures_are_reported_and_logged(void) {
     return 0;
 }
 
+/* What a counting log callback saw of "push failed" records. */
+struct failed_seen {
+    pthread_mutex_t lock;
+    int push_failed;
+    int noted;
+};
+
+static void count_push_failed(pm_log_level level, const char *target, const char *message,
+                              void *user) {
+    (void)level;
+    (void)target;
+    struct failed_seen *seen = user;
+    pthread_mutex_lock(&seen->lock);
+    if (strncmp(message, "push failed", 11) == 0) seen->push_failed++;
+    if (strstr(message, "similar messages suppressed") != NULL) seen->noted++;
+    pthread_mutex_unlock(&seen->lock);
+}
+
+/* Five identical push failures in a row reach the callback once: repeats are held back. */
+static int test_log_callback_repeats_are_rate_limited(void) {
+    struct failed_seen seen = {PTHREAD_MUTEX_INITIALIZER, 0, 0};
+    OK(pm_set_log_callback(count_push_failed, &seen, PM_LOG_WARN));
+    pm_registry *r = new_registry();
+    pm_pusher_config *cfg = NULL;
+    OK(pm_pusher_config_new(&cfg));
+    OK(pm_pusher_config_ignore_env(cfg));
+    OK(pm_pusher_config_set_url(cfg, "http://127.0.0.1:1"));
+    OK(pm_pusher_config_set_job(cfg, "c_log_limit"));
+    OK(pm_pusher_config_set_interval_ms(cfg, 60000));
+    OK(pm_pusher_config_set_max_attempts(cfg, 1));
+    OK(pm_pusher_config_set_breaker_threshold(cfg, 100));
+    pm_pusher *p = NULL;
+    OK(pm_pusher_start(cfg, r, &p));
+    for (int i = 0; i < 5; i++) FAILS(pm_pusher_flush(p, 5000, NULL), PM_ERR_PUSH, "push failed");
+    pm_status st = pm_pusher_shutdown(p, 2000);
+    CHECK(st == PM_ERR_PUSH || st == PM_OK);
+    pm_pusher_free(p);
+    OK(pm_set_log_callback(NULL, NULL, PM_LOG_WARN));
+    pthread_mutex_lock(&seen.lock);
+    int failed = seen.push_failed, noted = seen.noted;
+    pthread_mutex_unlock(&seen.lock);
+    CHECK(failed == 1);
+    CHECK(noted == 0);
+    pm_pusher_config_free(cfg);
+    pm_registry_free(r);
+    return 0;
+}
+
 /* What the re-entrant log callback did: it calls back into the library on each record. */
 struct reentry {
     pthread_mutex_t lock;
@@ -2823,6 +2871,7 @@ static const struct test TESTS[] = {
     T(test_free_without_shutdown_makes_the_final_push),
     T(test_push_failures_are_reported_and_logged),
     T(test_log_callback_may_call_back_into_the_library),
+    T(test_log_callback_repeats_are_rate_limited),
     T(test_flush_times_out_on_a_silent_gateway),
     T(test_push_once_and_delete_once),
     T(test_remote_write_reaches_prometheus_and_victoria_metrics),

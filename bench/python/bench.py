@@ -36,6 +36,36 @@ child = c.labels("GET", "200")
 """,
 }
 
+# Multiprocess mode, each library's own: pushmetrics.multiprocess.enable() and
+# prometheus_client's PROMETHEUS_MULTIPROC_DIR. Timed in a fresh process per library.
+SETUP_MULTIPROCESS = {
+    "pushmetrics": """
+import pushmetrics as pm
+from pushmetrics import multiprocess
+c = pm.Counter("req_total", "R", ["method", "code"])
+h = pm.Histogram("lat_seconds", "L")
+g = pm.Gauge("busy", "B", multiprocess_mode="livesum")
+multiprocess.enable()
+child = c.labels("GET", "200")
+""",
+    "prometheus_client": """
+import os, tempfile
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp()
+import prometheus_client as pc
+c = pc.Counter("req", "R", ["method", "code"])
+h = pc.Histogram("lat_seconds", "L")
+g = pc.Gauge("busy", "B", multiprocess_mode="livesum")
+child = c.labels("GET", "200")
+""",
+}
+
+MICRO_MULTIPROCESS = [
+    ("multiprocess mode: held child inc()", "child.inc()"),
+    ("multiprocess mode: labels(a, b).inc()", "c.labels('GET', '200').inc()"),
+    ("multiprocess mode: gauge set()", "g.set(3)"),
+    ("multiprocess mode: histogram observe()", "h.observe(0.3)"),
+]
+
 MICRO = [
     ("held child inc()", "child.inc()"),
     ("labels(a, b).inc()", "c.labels('GET', '200').inc()"),
@@ -125,6 +155,22 @@ def micro(lib: str, stmt: str) -> float:
     return statistics.median(runs)
 
 
+def micro_multiprocess(lib: str, stmt: str) -> float:
+    """`micro` in a fresh process whose metrics are in the library's multiprocess mode."""
+    code = (
+        "import statistics, timeit\n"
+        f"exec({SETUP_MULTIPROCESS[lib]!r})\n"
+        f"t = timeit.Timer({stmt!r}, globals=globals())\n"
+        f"runs = [t.timeit({CALLS // 10}) / {CALLS // 10} * 1e9 for _ in range({MICRO_RUNS})]\n"
+        "print(statistics.median(runs))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if "MULTIPROC" not in k}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    return float(out.stdout)
+
+
 def run_macro(lib: str, what: str, url: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", MACRO, lib, what, url, str(SERIES)],
@@ -177,6 +223,13 @@ def main() -> None:
     print("| --- | --- | --- | --- |")
     for name, stmt in MICRO:
         row(name, micro("pushmetrics", stmt), micro("prometheus_client", stmt), "ns")
+    for name, stmt in MICRO_MULTIPROCESS:
+        row(
+            name,
+            micro_multiprocess("pushmetrics", stmt),
+            micro_multiprocess("prometheus_client", stmt),
+            "ns",
+        )
     ours, theirs, memory_ratio = side_by_side("memory", url)
     row(f"memory per series, RSS ({SERIES:,} series)", ours["rss"], theirs["rss"], "B")
     ours, theirs = (

@@ -978,11 +978,25 @@ pub(crate) struct Slots {
 pub(crate) struct Mirror {
     pub(crate) mp: Arc<Multiproc>,
     pub(crate) slots: RwLock<Slots>,
+    /// The label names a file records: the series' own, then the constant labels', whose
+    /// values [`Mirror::const_values`] gives, so that the sums keep them.
+    pub(crate) labels: Vec<String>,
+    pub(crate) const_values: Vec<String>,
 }
 
 impl Mirror {
-    pub(crate) fn new(mp: Arc<Multiproc>) -> Mirror {
+    pub(crate) fn new(
+        mp: Arc<Multiproc>,
+        exposed: &[String],
+        consts: &[(String, String)],
+    ) -> Mirror {
         Mirror {
+            labels: exposed
+                .iter()
+                .cloned()
+                .chain(consts.iter().map(|(n, _)| n.clone()))
+                .collect(),
+            const_values: consts.iter().map(|(_, v)| v.clone()).collect(),
             mp,
             slots: RwLock::new(Slots {
                 generation: 0,

@@ -83,6 +83,11 @@ fn killed_and_exited_workers_are_counted_exactly_once_and_gauges_follow_their_mo
         .build()
         .unwrap();
     let summary = reg.summary("mp_bytes", "Sizes").build().unwrap();
+    let with_const = reg
+        .counter("mp_const_total", "With a constant label")
+        .const_label("region", "eu")
+        .build()
+        .unwrap();
     let gauge = |name: &str, mode| {
         reg.gauge(name, "G")
             .multiprocess_mode(mode)
@@ -117,6 +122,7 @@ fn killed_and_exited_workers_are_counted_exactly_once_and_gauges_follow_their_mo
             hist.observe(v).unwrap();
         }
         summary.observe(10.0).unwrap();
+        with_const.inc();
         max.set(i as f64 * 100.0);
         all.set(i as f64);
         std::thread::sleep(Duration::from_millis(2));
@@ -168,6 +174,8 @@ fn killed_and_exited_workers_are_counted_exactly_once_and_gauges_follow_their_mo
     assert_eq!(held.get(), 6.0);
     let text = reg.encode_text();
     assert!(text.contains("mp_items_total 8006"), "{text}");
+    // Constant labels stay on the sums.
+    assert!(text.contains("mp_const_total{region=\"eu\"} 8"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

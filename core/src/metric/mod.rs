@@ -214,7 +214,15 @@ impl<K: Kind> Family<K> {
     /// Links the family to the registry's multiprocess mode: series that already count
     /// are copied into this process's file, and every update from now on goes there too.
     pub(crate) fn enable_mirror(&self, mp: &Arc<crate::multiprocess::Multiproc>) {
-        if self.mirror.set(Mirror::new(mp.clone())).is_err() {
+        if self
+            .mirror
+            .set(Mirror::new(
+                mp.clone(),
+                &self.desc.exposed,
+                &self.desc.const_labels,
+            ))
+            .is_err()
+        {
             return;
         }
         self.plain.store(false, Release);
@@ -247,11 +255,16 @@ impl<K: Kind> Family<K> {
             help: &d.help,
             kind: K::TYPE,
             mode: self.mp_mode,
-            labels: &d.exposed,
+            labels: &m.labels,
             bounds,
         };
         let words = crate::multiprocess::words_of(K::TYPE, bounds.len());
-        m.with_words(&fam, s.labels.hash(n), s.labels.iter(n), n, words, init, f);
+        let values = s
+            .labels
+            .iter(n)
+            .chain(m.const_values.iter().map(String::as_str));
+        let all = m.labels.len();
+        m.with_words(&fam, s.labels.hash(n), values, all, words, init, f);
     }
 
     /// Applies an update the cell of `s` has just taken to its multiprocess value, if the

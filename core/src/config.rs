@@ -233,6 +233,18 @@ impl PusherBuilder {
         self.grouping.push((name.to_owned(), value.to_owned()));
         self
     }
+    /// For a pusher made in a child process of the job (a binding that can tell, such as
+    /// Python's for `multiprocessing` children started with `spawn` or `forkserver`): adds
+    /// the grouping label `pid=<this process id>`, unless one named `pid` is set, as a
+    /// forked child's pusher gets, so that the child never overwrites its parent's group.
+    /// In multiprocess mode a child is a worker and pushes nothing anyway.
+    pub fn child_process(mut self) -> Self {
+        if !self.grouping.iter().any(|(k, _)| k == "pid") {
+            self.grouping
+                .push(("pid".to_owned(), std::process::id().to_string()));
+        }
+        self
+    }
     /// `PUT` (replace the group, default) or `POST` (replace the pushed families).
     pub fn method(mut self, m: Method) -> Self {
         self.method = m;

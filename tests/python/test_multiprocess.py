@@ -183,3 +183,46 @@ def test_mark_process_dead_is_accepted_as_in_prometheus_client():
 
     multiprocess.mark_process_dead(12345)
     assert multiprocess.is_worker() is False
+
+
+SPAWN_WITHOUT_MODE = """
+import multiprocessing as mp
+import os
+import sys
+
+from pushmetrics import Counter, Pusher
+
+WORK = Counter("spawned_work_total", "Work done")
+PUSHER = Pusher(os.environ["PGW_URL"], os.environ["JOB"], interval=3600.0)
+
+
+def work(i):
+    WORK.inc()
+    PUSHER.flush()
+    return os.getpid()
+
+
+if __name__ == "__main__":
+    WORK.inc(100)
+    PUSHER.flush()
+    with mp.get_context(sys.argv[1]).Pool(2) as pool:
+        pids = set(pool.map(work, range(4), chunksize=1))
+    print("pids", " ".join(str(p) for p in sorted(pids)))
+"""
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_without_the_mode_a_spawned_child_never_overwrites_its_parents_group(
+    pgw_url, job, tmp_path, method, monkeypatch
+):
+    monkeypatch.setenv("PGW_URL", pgw_url)
+    monkeypatch.setenv("JOB", job)
+    out = run_job(tmp_path, SPAWN_WITHOUT_MODE, method)
+    pids = next(line for line in out.splitlines() if line.startswith("pids ")).split()[1:]
+    # The parent's group keeps the parent's numbers; each child pushed to a group of its
+    # own, as a forked child does.
+    assert gateway_samples(pgw_url, job)[("spawned_work_total", ())] == 100
+    groups = gateway_groups(pgw_url, job)
+    assert {g.get("pid") for g in groups} == {None, *pids}
+    total = sum(gateway_samples(pgw_url, job, pid=p)[("spawned_work_total", ())] for p in pids)
+    assert total == 4

@@ -214,6 +214,32 @@ fn builder(
     apply_options(b, options)
 }
 
+/// Whether this process is a child that `multiprocessing` started (with any start
+/// method): `multiprocessing.parent_process()` is not `None`, or, while a `spawn` or
+/// `forkserver` child imports the main module (before `parent_process()` is set), its
+/// process is already named (`SpawnPoolWorker-1`, not `MainProcess`). multiprocessing is
+/// looked up, never imported.
+fn multiprocessing_child(py: Python<'_>) -> bool {
+    let Ok(modules) = py.import("sys").and_then(|s| s.getattr("modules")) else {
+        return false;
+    };
+    let Ok(Some(mp)) = modules
+        .call_method1("get", ("multiprocessing",))
+        .map(|m| (!m.is_none()).then_some(m))
+    else {
+        return false;
+    };
+    let has_parent = mp
+        .call_method0("parent_process")
+        .is_ok_and(|p| !p.is_none());
+    let named = mp
+        .call_method0("current_process")
+        .and_then(|p| p.getattr("name"))
+        .and_then(|n| n.extract::<String>())
+        .is_ok_and(|n| n != "MainProcess");
+    has_parent || named
+}
+
 /// Unix time in seconds, as `time.time()` gives it.
 fn unix_seconds(t: SystemTime) -> f64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
@@ -238,6 +264,9 @@ impl Pusher {
             b = b.interval(seconds("interval", secs)?);
         }
         let registry = registry.resolve();
+        if multiprocessing_child(py) {
+            b = b.child_process();
+        }
         let live = Arc::new(py.detach(|| b.start(&registry)).or_raise()?);
         self::live().push(live.clone());
         Ok(Pusher { live })

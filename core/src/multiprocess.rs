@@ -24,6 +24,7 @@
 //! mapped segment. A record is complete before the header's length covers it.
 
 use crate::error::{Error, Result};
+use crate::metric::cell::add_f64;
 use crate::metric::MetricType;
 use crate::snapshot::{FamilySnapshot, HistogramValue, SummaryValue, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -185,27 +186,10 @@ pub(crate) enum Op {
     Observe { bucket: usize, n: u64, sum: f64 },
 }
 
-fn add_f64(w: &AtomicU64, v: f64) {
-    let mut cur = w.load(Relaxed);
-    loop {
-        let new = (f64::from_bits(cur) + v).to_bits();
-        match w.compare_exchange_weak(cur, new, Relaxed, Relaxed) {
-            Ok(_) => return,
-            Err(c) => cur = c,
-        }
-    }
-}
-
-fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
-
 /// Records when a gauge of a `mostrecent` mode was set, in its value words `w`.
 pub(crate) fn stamp(mode: GaugeMode, w: &[AtomicU64]) {
     if mode.needs_time() {
-        w[1].store(unix_now().to_bits(), Relaxed);
+        w[1].store(crate::metric::gauge::unix_now().to_bits(), Relaxed);
     }
 }
 
@@ -215,15 +199,11 @@ pub(crate) fn apply(kind: MetricType, mode: GaugeMode, w: &[AtomicU64], op: Op) 
         (MetricType::Counter, Op::Add(v)) => add_f64(&w[0], v),
         (MetricType::Gauge, Op::Add(v)) => {
             add_f64(&w[0], v);
-            if mode.needs_time() {
-                w[1].store(unix_now().to_bits(), Relaxed);
-            }
+            stamp(mode, w);
         }
         (MetricType::Gauge, Op::Set(v)) => {
             w[0].store(v.to_bits(), Relaxed);
-            if mode.needs_time() {
-                w[1].store(unix_now().to_bits(), Relaxed);
-            }
+            stamp(mode, w);
         }
         (MetricType::Histogram, Op::Observe { bucket, n, sum }) => {
             let last = w.len() - 1;
@@ -384,8 +364,9 @@ impl ProcFile {
     }
 
     /// Appends a record of `bytes` (a multiple of 8, its length field included) followed
-    /// by `words` zeroed value words; returns pointers to the record and to its words.
-    fn append(&self, bytes: &[u8], words: usize) -> Result<(*const u8, *const AtomicU64)> {
+    /// by `words` zeroed value words; returns the record's offset in the file and pointers
+    /// to the record and to its words.
+    fn append(&self, bytes: &[u8], words: usize) -> Result<(usize, *const u8, *const AtomicU64)> {
         debug_assert_eq!(bytes.len() % 8, 0);
         let total = bytes.len() + 8 * words;
         let mut segs = self.segs.lock().unwrap_or_else(|e| e.into_inner());
@@ -426,7 +407,7 @@ impl ProcFile {
         segs.used = at + total;
         // SAFETY: the header lives in the first segment.
         unsafe { (*self.header_used(&segs)).store(segs.used as u64, Release) };
-        Ok((rec, w))
+        Ok((at, rec, w))
     }
 }
 
@@ -1065,14 +1046,10 @@ impl Mirror {
         }
         let made = (|| -> Result<*const AtomicU64> {
             if s.family == 0 {
-                let (rec, _) = file.append(&family_bytes(fam), 0)?;
-                let off = {
-                    let segs = file.segs.lock().unwrap_or_else(|e| e.into_inner());
-                    offset_of(&segs, rec)
-                };
+                let (off, _, _) = file.append(&family_bytes(fam), 0)?;
                 s.family = off as u64;
             }
-            let (rec, w) = file.append(&series_bytes(s.family, values.clone(), n), nwords)?;
+            let (_, rec, w) = file.append(&series_bytes(s.family, values.clone(), n), nwords)?;
             s.map.entry(h).or_default().push((rec as usize, w as usize));
             Ok(w)
         })();
@@ -1091,14 +1068,4 @@ impl Mirror {
     pub(crate) fn hold(&self) -> std::sync::RwLockWriteGuard<'_, Slots> {
         self.slots.write().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-fn offset_of(segs: &Segments, p: *const u8) -> usize {
-    for s in &segs.list {
-        let (a, b) = (s.ptr as usize, s.ptr as usize + s.len);
-        if (a..b).contains(&(p as usize)) {
-            return s.off + (p as usize - a);
-        }
-    }
-    0
 }

@@ -32,7 +32,8 @@ impl Kind for GaugeKind {
     }
 }
 
-fn unix_now() -> f64 {
+/// Seconds since the Unix epoch, now.
+pub(crate) fn unix_now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
